@@ -1,0 +1,3 @@
+using BuildSigning.Cli;
+
+return BuildSignCommand.Create(Console.Out, Console.Error).Parse(args).Invoke();

@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Text;
+using BuildSigning.Core.IO;
+
+namespace BuildSigning.Core.Hashing;
+
+/// <summary>
+/// Remembers each file's digests with its length and modification time, so an unchanged file is not read again.
+/// A damaged or foreign cache file is ignored, never trusted.
+/// </summary>
+public sealed class DigestCache
+{
+    private const string Header = "buildsigning-digest-cache v1";
+    private readonly Dictionary<string, Entry> _entries;
+
+    private DigestCache(Dictionary<string, Entry> entries) => _entries = entries;
+
+    public static DigestCache Empty() => new(new Dictionary<string, Entry>(StringComparer.Ordinal));
+
+    public int Count => _entries.Count;
+
+    public static DigestCache Load(string? path)
+    {
+        var cache = Empty();
+        if (string.IsNullOrEmpty(path) || !File.Exists(path)) return cache;
+        try
+        {
+            using var reader = new StreamReader(path, Encoding.UTF8);
+            if (reader.ReadLine() != Header) return cache;
+            string? line;
+            while ((line = reader.ReadLine()) is not null)
+            {
+                string[] f = line.Split('\t');
+                if (f.Length != 6) return Empty();
+                cache._entries[f[5]] = new Entry(
+                    long.Parse(f[0], CultureInfo.InvariantCulture),
+                    long.Parse(f[1], CultureInfo.InvariantCulture),
+                    Convert.FromHexString(f[2]),
+                    f[3].Length == 0 ? null : Convert.FromHexString(f[3]),
+                    f[4].Length == 0 ? null : Convert.FromHexString(f[4]));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+        {
+            return Empty();
+        }
+        return cache;
+    }
+
+    public void Save(string path)
+    {
+        var text = new StringBuilder(Header).Append('\n');
+        foreach (var (file, e) in _entries.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            text.Append(e.Length.ToString(CultureInfo.InvariantCulture)).Append('\t')
+                .Append(e.LastWriteTicks.ToString(CultureInfo.InvariantCulture)).Append('\t')
+                .Append(Hex.Lower(e.Sha256)).Append('\t')
+                .Append(e.Sha1 is null ? "" : Hex.Lower(e.Sha1)).Append('\t')
+                .Append(e.Sha512 is null ? "" : Hex.Lower(e.Sha512)).Append('\t')
+                .Append(file).Append('\n');
+        }
+        AtomicFile.WriteIfChanged(path, Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    /// <summary>Digests the files, reading only those whose length or modification time changed. Forgets files not asked for.</summary>
+    public IReadOnlyList<FileDigest> DigestFiles(IReadOnlyList<string> paths, DigestAlgorithms algorithms, out int filesRead)
+    {
+        var results = new FileDigest?[paths.Count];
+        var stamps = new (long Length, long Ticks)[paths.Count];
+        var toRead = new List<int>();
+        for (int i = 0; i < paths.Count; i++)
+        {
+            stamps[i] = Stamp(paths[i]);
+            if (_entries.TryGetValue(paths[i], out var entry) && entry.Matches(stamps[i], algorithms))
+            {
+                results[i] = new FileDigest(paths[i], entry.Length, entry.Sha256, entry.Sha1, entry.Sha512);
+            }
+            else
+            {
+                toRead.Add(i);
+            }
+        }
+
+        var fresh = FileDigester.DigestFiles(toRead.Select(i => paths[i]).ToArray(), algorithms);
+        for (int k = 0; k < toRead.Count; k++) results[toRead[k]] = fresh[k];
+
+        _entries.Clear();
+        for (int i = 0; i < paths.Count; i++)
+        {
+            var d = results[i]!;
+            // A file rewritten while we hashed it gets a new stamp; caching the old stamp would hide that change.
+            if (Stamp(paths[i]) == stamps[i] && stamps[i].Length == d.Length)
+            {
+                _entries[paths[i]] = new Entry(d.Length, stamps[i].Ticks, d.Sha256, d.Sha1, d.Sha512);
+            }
+        }
+        filesRead = toRead.Count;
+        return results!;
+    }
+
+    private static (long Length, long Ticks) Stamp(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? (info.Length, info.LastWriteTimeUtc.Ticks) : (-1, 0);
+    }
+
+    private sealed record Entry(long Length, long LastWriteTicks, byte[] Sha256, byte[]? Sha1, byte[]? Sha512)
+    {
+        public bool Matches((long Length, long Ticks) stamp, DigestAlgorithms algorithms) =>
+            stamp.Length == Length && stamp.Ticks == LastWriteTicks
+            && (!algorithms.HasFlag(DigestAlgorithms.Sha1) || Sha1 is not null)
+            && (!algorithms.HasFlag(DigestAlgorithms.Sha512) || Sha512 is not null);
+    }
+}

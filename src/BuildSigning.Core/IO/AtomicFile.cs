@@ -1,0 +1,84 @@
+using BuildSigning.Core.Diagnostics;
+
+namespace BuildSigning.Core.IO;
+
+/// <summary>Writes go to a temporary file beside the target and are renamed over it, so a reader never sees half a file.</summary>
+public static class AtomicFile
+{
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> content, UnixFileMode? unixMode = null)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (unixMode is { } mode && !OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
+            using (var stream = new FileStream(temporary, options))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            throw Errors.FileWriteFailed(path, e);
+        }
+    }
+
+    /// <summary>Writes only when the content differs, so unchanged files keep their timestamps. Returns whether it wrote.</summary>
+    public static bool WriteIfChanged(string path, ReadOnlySpan<byte> content)
+    {
+        if (File.Exists(path))
+        {
+            try
+            {
+                if (content.SequenceEqual(File.ReadAllBytes(path))) return false;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Unreadable: fall through and replace it.
+            }
+        }
+        WriteAllBytes(path, content);
+        return true;
+    }
+
+    /// <summary>Creates the file only if it does not exist yet; returns false when another writer got there first.</summary>
+    public static bool TryCreateNew(string path, ReadOnlySpan<byte> content, UnixFileMode? unixMode = null)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (unixMode is { } mode && !OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
+            using (var stream = new FileStream(temporary, options))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            TryDelete(temporary);
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            throw Errors.FileWriteFailed(path, e);
+        }
+    }
+
+    public static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text;
+
+namespace BuildSigning.Core.Outputs;
+
+/// <summary>
+/// Where signatures live in a signed output directory, and which files they cover.
+/// <code>
+/// &lt;dir&gt;/.buildsigning/files.sha256            every covered file, sha256sum format (sha256sum -c works from &lt;dir&gt;)
+/// &lt;dir&gt;/.buildsigning/files.sigstore.json     DSSE bundle: statement whose subjects are the files (&lt;= 1024 of them)
+/// &lt;dir&gt;/.buildsigning/files.N.sigstore.json   ... or parts 1..n of them when there are more than 1024 files
+/// </code>
+/// </summary>
+public static class SignedOutputLayout
+{
+    public const string DirectoryName = ".buildsigning";
+    public const string ManifestFileName = "files.sha256";
+    public const string FilesBundlePrefix = "files";
+    public const string PredicateType = "https://buildsigning.dev/attestation/output-files/v1";
+
+    public static string AttestationDirectory(string root) => Path.Combine(root, DirectoryName);
+
+    public static string ManifestPath(string root) => Path.Combine(root, DirectoryName, ManifestFileName);
+
+    public static string FilesBundleName(int part, int parts) =>
+        parts == 1 ? $"{FilesBundlePrefix}.sigstore.json" : $"{FilesBundlePrefix}.{part}.sigstore.json";
+
+    public static bool IsFilesBundleName(string fileName) =>
+        fileName.StartsWith(FilesBundlePrefix + ".", StringComparison.Ordinal)
+        && fileName.EndsWith(Attestations.SigstoreBundle.FileSuffix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The files a signature covers: everything below root except the attestation directory and the excluded directories,
+    /// as relative paths with '/' separators in ordinal order.
+    /// </summary>
+    public static IReadOnlyList<string> EnumerateCoveredFiles(string root, IEnumerable<string>? excludedDirectories = null)
+    {
+        string fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        var excluded = new HashSet<string>(
+            (excludedDirectories ?? []).Where(d => !string.IsNullOrWhiteSpace(d)).Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))),
+            OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)
+        {
+            Path.Combine(fullRoot, DirectoryName),
+        };
+        excluded.Remove(fullRoot);
+
+        var files = new List<string>();
+        var pending = new Stack<string>();
+        pending.Push(fullRoot);
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
+        while (pending.Count > 0)
+        {
+            string directory = pending.Pop();
+            foreach (FileSystemInfo entry in new DirectoryInfo(directory).EnumerateFileSystemInfos("*", options))
+            {
+                if (entry is DirectoryInfo)
+                {
+                    // A linked directory could loop or lead outside the output; its files are not part of it.
+                    if (!entry.Attributes.HasFlag(FileAttributes.ReparsePoint) && !excluded.Contains(entry.FullName)) pending.Push(entry.FullName);
+                }
+                else
+                {
+                    files.Add(RelativeName(fullRoot, entry.FullName));
+                }
+            }
+        }
+        files.Sort(StringComparer.Ordinal);
+        return files;
+    }
+
+    public static string RelativeName(string root, string path) =>
+        Path.GetRelativePath(root, path).Replace(Path.DirectorySeparatorChar, '/');
+
+    public static string FullPath(string root, string relativeName) =>
+        Path.Combine(root, relativeName.Replace('/', Path.DirectorySeparatorChar));
+
+    /// <summary>The manifest in sha256sum's format, including its escaping of '\' and newlines in names.</summary>
+    public static byte[] FormatManifest(IEnumerable<(string Name, string Sha256Hex)> entries)
+    {
+        var text = new StringBuilder();
+        foreach (var (name, sha256) in entries)
+        {
+            bool escape = name.Contains('\\') || name.Contains('\n') || name.Contains('\r');
+            if (escape) text.Append('\\');
+            text.Append(sha256).Append("  ");
+            text.Append(escape ? name.Replace("\\", "\\\\").Replace("\n", "\\n").Replace("\r", "\\r") : name);
+            text.Append('\n');
+        }
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+}
