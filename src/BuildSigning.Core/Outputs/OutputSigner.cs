@@ -38,7 +38,8 @@ public static class OutputSigner
 
         using var directoryLock = DirectoryLock.Acquire(attestationDirectory);
 
-        var names = SignedOutputLayout.EnumerateCoveredFiles(root, request.ExcludedDirectories);
+        var excluded = SignedOutputLayout.ExcludedInside(root, request.ExcludedDirectories);
+        var names = SignedOutputLayout.EnumerateCoveredFiles(root, excluded.Select(e => SignedOutputLayout.FullPath(root, e)));
         var cache = DigestCache.Load(request.DigestCacheFile);
         var digests = cache.DigestFiles(names.Select(n => SignedOutputLayout.FullPath(root, n)).ToArray(), DigestAlgorithms.Sha256, out int filesRead);
         var subjects = names.Select((n, i) => new Subject(n, digests[i].Sha256Hex)).ToArray();
@@ -55,7 +56,7 @@ public static class OutputSigner
         {
             var chunk = subjects.Skip((part - 1) * InTotoStatement.MaxSubjects).Take(InTotoStatement.MaxSubjects).ToArray();
             var statement = new InTotoStatement(chunk, SignedOutputLayout.PredicateType,
-                request.Description.ToPredicate(manifestSha256, subjects.Length, part, parts));
+                request.Description.ToPredicate(manifestSha256, subjects.Length, excluded, part, parts));
             string bundlePath = Path.Combine(attestationDirectory, SignedOutputLayout.FilesBundleName(part, parts));
             (WriteBundleIfStatementChanged(bundlePath, statement, key) ? written : unchanged).Add(bundlePath);
         }

@@ -49,9 +49,9 @@ public static class OutputVerifier
         if (bundlePaths.Length == 0) throw Errors.NoAttestations(root);
 
         var statements = bundlePaths.Select(p => BundleVerifier.VerifyStatement(p, trustedKeys)).ToArray();
-        var signed = CollectSignedFiles(attestationDirectory, statements);
+        var signed = CollectSignedFiles(attestationDirectory, statements, out var excluded);
 
-        var actualNames = SignedOutputLayout.EnumerateCoveredFiles(root);
+        var actualNames = SignedOutputLayout.EnumerateCoveredFiles(root, excluded.Select(e => SignedOutputLayout.FullPath(root, e)));
         var digests = FileDigester.DigestFiles(actualNames.Select(n => SignedOutputLayout.FullPath(root, n)).ToArray());
         var problems = new List<FileProblem>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -68,9 +68,10 @@ public static class OutputVerifier
     }
 
     /// <summary>The union of all parts' subjects, after checking the parts belong to one signed manifest and none is missing.</summary>
-    private static Dictionary<string, string> CollectSignedFiles(string attestationDirectory, IReadOnlyList<VerifiedStatement> statements)
+    private static Dictionary<string, string> CollectSignedFiles(string attestationDirectory, IReadOnlyList<VerifiedStatement> statements, out IReadOnlyList<string> excluded)
     {
         var parts = new SortedDictionary<int, VerifiedStatement>();
+        string? excludedJson = null;
         string? manifestDigest = null;
         int expectedParts = 0;
         foreach (var verified in statements)
@@ -85,6 +86,9 @@ public static class OutputVerifier
             if (expectedParts == 0) expectedParts = count;
             if (digest != manifestDigest || count != expectedParts) throw Errors.ManifestIncomplete(attestationDirectory, "its parts come from different signings.");
             if (!parts.TryAdd(part, verified)) throw Errors.ManifestIncomplete(attestationDirectory, $"part {part} appears twice.");
+            string thisExcluded = s.Predicate["excludedDirectories"]?.ToJsonString() ?? "[]";
+            excludedJson ??= thisExcluded;
+            if (thisExcluded != excludedJson) throw Errors.ManifestIncomplete(attestationDirectory, "its parts exclude different directories.");
         }
         if (parts.Count != expectedParts) throw Errors.ManifestIncomplete(attestationDirectory, $"{expectedParts - parts.Count} of {expectedParts} parts are missing.");
 
@@ -95,10 +99,18 @@ public static class OutputVerifier
             if (!files.TryAdd(subject.Name, subject.Sha256Hex)) throw Errors.ManifestIncomplete(attestationDirectory, $"'{subject.Name}' is signed twice.");
             ordered.Add((subject.Name, subject.Sha256Hex));
         }
+        excluded = ParseExcluded(excludedJson ?? "[]");
         string recomputed = Hex.Lower(SHA256.HashData(SignedOutputLayout.FormatManifest(ordered)));
         if (recomputed != manifestDigest) throw Errors.ManifestIncomplete(attestationDirectory, "the signed parts do not add up to the signed manifest.");
         return files;
     }
+
+    private static string[] ParseExcluded(string json) =>
+        (JsonNode.Parse(json) as JsonArray ?? []).Select(Text).OfType<string>().Where(IsSafeRelativeDirectory).ToArray();
+
+    /// <summary>A signed exclusion may only name a folder inside the output, never the output itself or a way out of it.</summary>
+    private static bool IsSafeRelativeDirectory(string name) =>
+        name.Length > 0 && !name.StartsWith('/') && !name.Split('/').Any(part => part is "" or "." or "..");
 
     private static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
 

@@ -67,6 +67,20 @@ public static class SignedOutputLayout
         return files;
     }
 
+    /// <summary>The excluded directories that lie inside root, as sorted relative names with '/' separators.</summary>
+    public static IReadOnlyList<string> ExcludedInside(string root, IEnumerable<string>? excludedDirectories)
+    {
+        string fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        return (excludedDirectories ?? [])
+            .Where(d => !string.IsNullOrWhiteSpace(d))
+            .Select(d => Path.GetRelativePath(fullRoot, Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))))
+            .Where(r => r != "." && r != ".." && !r.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !Path.IsPathRooted(r))
+            .Select(r => r.Replace(Path.DirectorySeparatorChar, '/'))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+    }
+
     public static string RelativeName(string root, string path) =>
         Path.GetRelativePath(root, path).Replace(Path.DirectorySeparatorChar, '/');
 

@@ -1,0 +1,110 @@
+using System.IO.Compression;
+using System.Text;
+using BuildSigning.TestSupport;
+
+namespace BuildSigning.IntegrationTests;
+
+[Collection(PackagedCollection.Name)]
+public sealed class KeyConfigurationTests(PackagedBuildSigning product)
+{
+    [Fact]
+    public void EncryptedKeyFromKeygen_SignsPublishOutput_AndThePasswordNeverReachesTheBinlog()
+    {
+        const string password = "correct horse battery staple 7Q";
+        string project = product.CopySample("key-encrypted");
+        string keyFile = Path.Combine(project, "keys", "release.pem");
+        var environment = new Dictionary<string, string?> { ["RELEASE_KEY_PASSWORD"] = password };
+        Directory.CreateDirectory(Path.GetDirectoryName(keyFile)!);
+        var keygen = ProcessRunner.Run(Path.Combine(product.ToolPath, "buildsign"),
+            ["keygen", "--out", keyFile, "--password-variable", "RELEASE_KEY_PASSWORD"], project, product.Environment(environment));
+        Assert.True(keygen.ExitCode == 0, keygen.ToString());
+        Assert.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", File.ReadAllText(keyFile));
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+
+        string publish = Path.Combine(project, "out");
+        string binlog = Path.Combine(project, "publish.binlog");
+        var result = product.Dotnet(project, environment, "publish", "-c", "Release", "-o", publish, $"-bl:{binlog}",
+            $"-p:BuildSigningKeyFile={keyFile}", "-p:BuildSigningKeyPasswordVariable=RELEASE_KEY_PASSWORD");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain("BS1011", result.Output);
+
+        var verify = product.BuildSign("verify", publish, "--key", Path.Combine(project, "keys", "release.pub.pem"));
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.NotEqual(0, product.BuildSign("verify", publish, "--key", product.DevelopmentPublicKey).ExitCode);
+
+        Assert.DoesNotContain(password, result.Output);
+        Assert.DoesNotContain(password, ReadBinlogText(binlog));
+        Assert.Contains("RELEASE_KEY_PASSWORD", ReadBinlogText(binlog));
+    }
+
+    [Fact]
+    public void WrongPassword_FailsTheBuildWithBS1003_AndLeavesNoSignature()
+    {
+        string project = product.CopySample("key-wrong-password");
+        string keyFile = Path.Combine(project, "release.pem");
+        var environment = new Dictionary<string, string?> { ["KEY_PASSWORD"] = "right" };
+        PackagedBuildSigning.Require(ProcessRunner.Run(Path.Combine(product.ToolPath, "buildsign"),
+            ["keygen", "--out", keyFile, "--password-variable", "KEY_PASSWORD"], project, product.Environment(environment)));
+
+        string publish = Path.Combine(project, "out");
+        var result = product.Dotnet(project, new Dictionary<string, string?> { ["KEY_PASSWORD"] = "Wr0ng-xyzzy-guess" },
+            "publish", "-o", publish, $"-p:BuildSigningKeyFile={keyFile}", "-p:BuildSigningKeyPasswordVariable=KEY_PASSWORD");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("error BS1003", result.Output);
+        Assert.DoesNotContain("Wr0ng-xyzzy-guess", result.Output);
+        Assert.False(File.Exists(Path.Combine(publish, ".buildsigning", "files.sigstore.json")));
+    }
+
+    [Fact]
+    public void MissingKeyFile_FailsWithBS1001_AndCiBuildWithoutKeyFailsWithBS1010()
+    {
+        string project = product.CopySample("key-missing");
+        var missing = product.Dotnet(project, "build", "-p:BuildSigningKeyFile=does-not-exist.pem");
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("error BS1001", missing.Output);
+        Assert.Contains("does-not-exist.pem", missing.Output);
+
+        var ci = product.Dotnet(project, "build", "--no-restore", "-p:ContinuousIntegrationBuild=true");
+        Assert.NotEqual(0, ci.ExitCode);
+        Assert.Contains("error BS1010", ci.Output);
+        Assert.DoesNotContain("BS1011", ci.Output);
+
+        var required = product.Dotnet(project, "build", "--no-restore", "-p:BuildSigningRequireSigningKey=true");
+        Assert.NotEqual(0, required.ExitCode);
+        Assert.Contains("error BS1010", required.Output);
+    }
+
+    [Fact]
+    public void VerifyWithAnotherKeyOrACorruptedBundle_FailsWithACodedError()
+    {
+        string project = product.CopySample("verify-bad-input");
+        string publish = Path.Combine(project, "out");
+        PackagedBuildSigning.Require(product.Dotnet(project, "publish", "-o", publish));
+
+        string otherKey = Path.Combine(project, "other.pem");
+        PackagedBuildSigning.Require(product.BuildSign("keygen", "--out", otherKey));
+        var wrongKey = product.BuildSign("verify", publish, "--key", Path.Combine(project, "other.pub.pem"));
+        Assert.Equal(2, wrongKey.ExitCode);
+        Assert.Contains("BS3003", wrongKey.Output);
+
+        var noKey = product.BuildSign("verify", publish);
+        Assert.Equal(2, noKey.ExitCode);
+        Assert.Contains("BS3009", noKey.Output);
+
+        string bundle = Path.Combine(publish, ".buildsigning", "files.sigstore.json");
+        File.WriteAllText(bundle, File.ReadAllText(bundle)[..100]);
+        var corrupted = product.BuildSign("verify", publish, "--key", product.DevelopmentPublicKey);
+        Assert.Equal(2, corrupted.ExitCode);
+        Assert.Contains("BS3001", corrupted.Output);
+    }
+
+    /// <summary>A binlog is a gzip stream of records whose strings are stored as UTF-8: the inflated bytes hold any logged text.</summary>
+    private static string ReadBinlogText(string binlog)
+    {
+        using var file = File.OpenRead(binlog);
+        using var inflated = new GZipStream(file, CompressionMode.Decompress);
+        using var buffer = new MemoryStream();
+        inflated.CopyTo(buffer);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}

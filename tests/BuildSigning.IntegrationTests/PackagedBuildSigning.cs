@@ -1,0 +1,122 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using BuildSigning.TestSupport;
+
+namespace BuildSigning.IntegrationTests;
+
+/// <summary>
+/// The product as a user gets it: the BuildSigning package and the buildsign tool packed from this repository into a
+/// local feed, consumed by temporary projects with an isolated NuGet packages folder and an isolated BUILDSIGNING_HOME.
+/// Packed once per test run.
+/// </summary>
+public sealed class PackagedBuildSigning : IDisposable
+{
+    private readonly TempDirectory _root = new("bsint");
+
+    public PackagedBuildSigning()
+    {
+        RepositoryRoot = typeof(PackagedBuildSigning).Assembly.GetCustomAttribute<RepositoryRootAttribute>()!.Path;
+        Feed = Directory.CreateDirectory(_root.Combine("feed")).FullName;
+        PackagesFolder = Directory.CreateDirectory(_root.Combine("nuget-packages")).FullName;
+        Home = Directory.CreateDirectory(_root.Combine("buildsigning-home")).FullName;
+        ToolPath = _root.Combine("tools");
+
+        foreach (string project in new[] { "src/BuildSigning.Tasks/BuildSigning.Tasks.csproj", "src/BuildSigning.Cli/BuildSigning.Cli.csproj" })
+        {
+            Require(Dotnet(RepositoryRoot, "pack", Path.Combine(RepositoryRoot, project), "-c", "Release", "-o", Feed,
+                "--artifacts-path", _root.Combine("pack-artifacts")));
+        }
+        string package = Directory.GetFiles(Feed, "BuildSigning.*.nupkg").Single(p => !Path.GetFileName(p).StartsWith("BuildSigning.Cli.", StringComparison.Ordinal));
+        Version = Regex.Match(Path.GetFileName(package), @"^BuildSigning\.(.+)\.nupkg$").Groups[1].Value;
+        Require(Dotnet(_root.Path, "tool", "install", "BuildSigning.Cli", "--tool-path", ToolPath, "--add-source", Feed, "--version", Version));
+        File.WriteAllText(_root.Combine("nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="buildsigning-under-test" value="{Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(_root.Combine("Directory.Build.props"), $"""
+            <Project>
+              <PropertyGroup>
+                <BuildSigningVersion>{Version}</BuildSigningVersion>
+              </PropertyGroup>
+            </Project>
+            """);
+    }
+
+    public string RepositoryRoot { get; }
+    public string Feed { get; }
+    public string PackagesFolder { get; }
+    public string Home { get; }
+    public string ToolPath { get; }
+    public string Version { get; }
+    public string Root => _root.Path;
+
+    public string DevelopmentPublicKey => Path.Combine(Home, "development-key.pub.pem");
+
+    public Dictionary<string, string?> Environment(IDictionary<string, string?>? extra = null)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["NUGET_PACKAGES"] = PackagesFolder,
+            ["BUILDSIGNING_HOME"] = Home,
+            // A CI machine's own settings must not change what these tests build.
+            ["ContinuousIntegrationBuild"] = null,
+            ["SOURCE_DATE_EPOCH"] = null,
+        };
+        foreach (var (name, value) in extra ?? new Dictionary<string, string?>()) environment[name] = value;
+        return environment;
+    }
+
+    public ProcessResult Dotnet(string workingDirectory, params string[] arguments) =>
+        ProcessRunner.Run("dotnet", arguments, workingDirectory, Environment(), TimeSpan.FromMinutes(8));
+
+    public ProcessResult Dotnet(string workingDirectory, IDictionary<string, string?> environment, params string[] arguments) =>
+        ProcessRunner.Run("dotnet", arguments, workingDirectory, Environment(environment), TimeSpan.FromMinutes(8));
+
+    public ProcessResult BuildSign(params string[] arguments) =>
+        ProcessRunner.Run(Path.Combine(ToolPath, "buildsign"), arguments, Root, Environment());
+
+    /// <summary>A copy of samples/HelloSigned (a console app with real NuGet dependencies) in its own folder under the feed's nuget.config.</summary>
+    public string CopySample(string name, string sample = "HelloSigned")
+    {
+        string source = Path.Combine(RepositoryRoot, "samples", sample);
+        string destination = Path.Combine(Root, name);
+        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(source, file);
+            if (relative.Split(Path.DirectorySeparatorChar)[0] is "bin" or "obj") continue;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(destination, relative))!);
+            File.Copy(file, Path.Combine(destination, relative));
+        }
+        return destination;
+    }
+
+    public string CreateProject(string name, string projectXml, params (string Path, string Content)[] files)
+    {
+        string directory = Directory.CreateDirectory(Path.Combine(Root, name)).FullName;
+        File.WriteAllText(Path.Combine(directory, name + ".csproj"), projectXml);
+        foreach (var (path, content) in files)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(directory, path))!);
+            File.WriteAllText(Path.Combine(directory, path), content);
+        }
+        return directory;
+    }
+
+    public static ProcessResult Require(ProcessResult result)
+    {
+        if (result.ExitCode != 0) throw new InvalidOperationException($"Command failed:\n{result}");
+        return result;
+    }
+
+    public void Dispose() => _root.Dispose();
+}
+
+[CollectionDefinition(Name)]
+public sealed class PackagedCollection : ICollectionFixture<PackagedBuildSigning>
+{
+    public const string Name = "packaged BuildSigning";
+}
