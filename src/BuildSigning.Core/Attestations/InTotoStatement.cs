@@ -49,7 +49,8 @@ public sealed record InTotoStatement(IReadOnlyList<Subject> Subjects, string Pre
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(json);
+            // Duplicate keys would let two parsers read different statements from the same signed bytes.
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {

@@ -73,7 +73,7 @@ public sealed record SigstoreBundle
         reason = "";
         try
         {
-            if (JsonNode.Parse(json) is not JsonObject root) { reason = "it is not a JSON object."; return null; }
+            if (JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) is not JsonObject root) { reason = "it is not a JSON object."; return null; }
             string? mediaType = Text(root["mediaType"]);
             if (mediaType != MediaType) { reason = $"its mediaType is '{mediaType}', expected '{MediaType}'."; return null; }
             if (root["verificationMaterial"] is not JsonObject material) { reason = "it has no verificationMaterial."; return null; }

@@ -10,7 +10,13 @@ namespace BuildSigning.Core.Hashing;
 /// </summary>
 public sealed class DigestCache
 {
-    private const string Header = "buildsigning-digest-cache v1";
+    private const string Header = "buildsigning-digest-cache v2";
+
+    /// <summary>
+    /// A file written this close to the moment the cache was saved may change again within the file system's
+    /// timestamp granularity without its stamp changing (git's "racily clean" entries): such entries are re-read.
+    /// </summary>
+    private static readonly long RacyWindowTicks = TimeSpan.FromSeconds(2).Ticks;
     private readonly Dictionary<string, Entry> _entries;
 
     private DigestCache(Dictionary<string, Entry> entries) => _entries = entries;
@@ -26,12 +32,14 @@ public sealed class DigestCache
         try
         {
             using var reader = new StreamReader(path, Encoding.UTF8);
-            if (reader.ReadLine() != Header) return cache;
+            string[]? header = reader.ReadLine()?.Split('\t');
+            if (header is not [Header, string savedText] || !long.TryParse(savedText, CultureInfo.InvariantCulture, out long savedTicks)) return cache;
             string? line;
             while ((line = reader.ReadLine()) is not null)
             {
                 string[] f = line.Split('\t');
                 if (f.Length != 6) return Empty();
+                if (long.Parse(f[1], CultureInfo.InvariantCulture) >= savedTicks - RacyWindowTicks) continue;
                 cache._entries[f[5]] = new Entry(
                     long.Parse(f[0], CultureInfo.InvariantCulture),
                     long.Parse(f[1], CultureInfo.InvariantCulture),
@@ -49,9 +57,11 @@ public sealed class DigestCache
 
     public void Save(string path)
     {
-        var text = new StringBuilder(Header).Append('\n');
+        var text = new StringBuilder(Header).Append('\t').Append(DateTime.UtcNow.Ticks.ToString(CultureInfo.InvariantCulture)).Append('\n');
         foreach (var (file, e) in _entries.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
+            // The format is one tab-separated line per file: a path with a tab or line break could forge another file's entry.
+            if (file.AsSpan().IndexOfAny('\t', '\n', '\r') >= 0) continue;
             text.Append(e.Length.ToString(CultureInfo.InvariantCulture)).Append('\t')
                 .Append(e.LastWriteTicks.ToString(CultureInfo.InvariantCulture)).Append('\t')
                 .Append(Hex.Lower(e.Sha256)).Append('\t')

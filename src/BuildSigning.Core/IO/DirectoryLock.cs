@@ -31,6 +31,10 @@ public sealed class DirectoryLock : IDisposable
             {
                 Thread.Sleep(50);
             }
+            catch (IOException e)
+            {
+                throw Diagnostics.Errors.DirectoryLockTimeout(directory, e);
+            }
         }
     }
 

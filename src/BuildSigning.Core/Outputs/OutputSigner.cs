@@ -39,7 +39,8 @@ public static class OutputSigner
         using var directoryLock = DirectoryLock.Acquire(attestationDirectory);
 
         var excluded = SignedOutputLayout.ExcludedInside(root, request.ExcludedDirectories);
-        var names = SignedOutputLayout.EnumerateCoveredFiles(root, excluded.Select(e => SignedOutputLayout.FullPath(root, e)));
+        var names = SignedOutputLayout.EnumerateCoveredFiles(root, excluded.Select(e => SignedOutputLayout.FullPath(root, e)), out var linked);
+        if (linked.Count > 0) throw Errors.LinkedDirectoryInOutput(root, linked[0]);
         var cache = DigestCache.Load(request.DigestCacheFile);
         var digests = cache.DigestFiles(names.Select(n => SignedOutputLayout.FullPath(root, n)).ToArray(), DigestAlgorithms.Sha256, out int filesRead);
         var subjects = names.Select((n, i) => new Subject(n, digests[i].Sha256Hex)).ToArray();
@@ -49,7 +50,8 @@ public static class OutputSigner
         string manifestPath = SignedOutputLayout.ManifestPath(root);
         AtomicFile.WriteIfChanged(manifestPath, manifest);
 
-        int parts = Math.Max(1, (subjects.Length + InTotoStatement.MaxSubjects - 1) / InTotoStatement.MaxSubjects);
+        // An empty folder has nothing to attest (a statement needs at least one subject): leave no signature behind.
+        int parts = (subjects.Length + InTotoStatement.MaxSubjects - 1) / InTotoStatement.MaxSubjects;
         var written = new List<string>();
         var unchanged = new List<string>();
         for (int part = 1; part <= parts; part++)

@@ -51,7 +51,7 @@ public static class OutputVerifier
         var statements = bundlePaths.Select(p => BundleVerifier.VerifyStatement(p, trustedKeys)).ToArray();
         var signed = CollectSignedFiles(attestationDirectory, statements, out var excluded);
 
-        var actualNames = SignedOutputLayout.EnumerateCoveredFiles(root, excluded.Select(e => SignedOutputLayout.FullPath(root, e)));
+        var actualNames = SignedOutputLayout.EnumerateCoveredFiles(root, excluded.Select(e => SignedOutputLayout.FullPath(root, e)), out var linked);
         var digests = FileDigester.DigestFiles(actualNames.Select(n => SignedOutputLayout.FullPath(root, n)).ToArray());
         var problems = new List<FileProblem>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -62,6 +62,7 @@ public static class OutputVerifier
             if (!signed.TryGetValue(name, out string? expected)) problems.Add(new FileProblem(FileProblemKind.Unexpected, name));
             else if (expected != digests[i].Sha256Hex) problems.Add(new FileProblem(FileProblemKind.Modified, name, expected, digests[i].Sha256Hex));
         }
+        problems.AddRange(linked.Select(n => new FileProblem(FileProblemKind.Unexpected, n + "/")));
         problems.AddRange(signed.Keys.Where(n => !seen.Contains(n)).Order(StringComparer.Ordinal).Select(n => new FileProblem(FileProblemKind.Missing, n)));
         problems.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return new OutputVerificationReport(root, statements, actualNames.Count, problems);

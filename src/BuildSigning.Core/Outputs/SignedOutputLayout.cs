@@ -32,8 +32,16 @@ public static class SignedOutputLayout
     /// The files a signature covers: everything below root except the attestation directory and the excluded directories,
     /// as relative paths with '/' separators in ordinal order.
     /// </summary>
-    public static IReadOnlyList<string> EnumerateCoveredFiles(string root, IEnumerable<string>? excludedDirectories = null)
+    public static IReadOnlyList<string> EnumerateCoveredFiles(string root, IEnumerable<string>? excludedDirectories = null) =>
+        EnumerateCoveredFiles(root, excludedDirectories, out _);
+
+    /// <summary>
+    /// As above; linked directories are not followed (they could loop or lead outside the output) but returned,
+    /// so that signing can refuse them and verification can report them.
+    /// </summary>
+    public static IReadOnlyList<string> EnumerateCoveredFiles(string root, IEnumerable<string>? excludedDirectories, out IReadOnlyList<string> linkedDirectories)
     {
+        var links = new List<string>();
         string fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         var excluded = new HashSet<string>(
             (excludedDirectories ?? []).Where(d => !string.IsNullOrWhiteSpace(d)).Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))),
@@ -54,8 +62,9 @@ public static class SignedOutputLayout
             {
                 if (entry is DirectoryInfo)
                 {
-                    // A linked directory could loop or lead outside the output; its files are not part of it.
-                    if (!entry.Attributes.HasFlag(FileAttributes.ReparsePoint) && !excluded.Contains(entry.FullName)) pending.Push(entry.FullName);
+                    if (excluded.Contains(entry.FullName)) continue;
+                    if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint)) links.Add(RelativeName(fullRoot, entry.FullName));
+                    else pending.Push(entry.FullName);
                 }
                 else
                 {
@@ -64,6 +73,8 @@ public static class SignedOutputLayout
             }
         }
         files.Sort(StringComparer.Ordinal);
+        links.Sort(StringComparer.Ordinal);
+        linkedDirectories = links;
         return files;
     }
 
