@@ -1,0 +1,225 @@
+using System.Text.Json;
+
+namespace BuildSigning.Core.Sbom;
+
+/// <summary>
+/// Writes a CycloneDX 1.6 JSON BOM: the project as metadata.component (its published files nested as "file"
+/// components), every resolved package and project reference as a component, and the full dependencies[] graph.
+/// Same model and input, same bytes: ordering is fixed and the serial number is a UUIDv5 of the content.
+/// </summary>
+public static class CycloneDxWriter
+{
+    public const string PredicateType = "https://cyclonedx.org/bom";
+    public const string PropertyPrefix = "buildsigning:dotnet:";
+    private const string SerialPlaceholder = "urn:uuid:00000000-0000-0000-0000-000000000000";
+
+    public static byte[] Write(SbomModel model, SbomInput input)
+    {
+        var refs = AllocateRefs(model, input);
+        byte[] draft = SbomJson.Write(w => WriteBom(w, model, input, refs, SerialPlaceholder));
+        string serial = "urn:uuid:" + DeterministicUuid.FromContent(draft);
+        return SbomJson.Write(w => WriteBom(w, model, input, refs, serial));
+    }
+
+    private sealed record Refs(string Root, Dictionary<string, string> Components, string[] Files);
+
+    /// <summary>bom-refs: the purl for packages and projects, "file:&lt;path&gt;" for files; made unique if anything collides.</summary>
+    private static Refs AllocateRefs(SbomModel model, SbomInput input)
+    {
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        string Unique(string candidate)
+        {
+            string value = candidate;
+            for (int n = 2; !used.Add(value); n++) value = $"{candidate}#{n}";
+            return value;
+        }
+        var components = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var c in model.Components) components[c.Key] = Unique(c.Purl);
+        string root = Unique(input.RootPurl);
+        var files = input.SortedFiles.Select(f => Unique("file:" + SpdxWriter.Normalize(f.RelativePath))).ToArray();
+        return new Refs(root, components, files);
+    }
+
+    private static void WriteBom(Utf8JsonWriter w, SbomModel model, SbomInput input, Refs refs, string serialNumber)
+    {
+        w.WriteStartObject();
+        w.WriteString("$schema", "http://cyclonedx.org/schema/bom-1.6.schema.json");
+        w.WriteString("bomFormat", "CycloneDX");
+        w.WriteString("specVersion", "1.6");
+        w.WriteString("serialNumber", serialNumber);
+        w.WriteNumber("version", 1);
+
+        w.WriteStartObject("metadata");
+        w.WriteString("timestamp", SbomJson.Timestamp(input.Created));
+        w.WriteStartArray("lifecycles");
+        w.WriteStartObject();
+        w.WriteString("phase", "build");
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteStartObject("tools");
+        w.WriteStartArray("components");
+        w.WriteStartObject();
+        w.WriteString("type", "application");
+        w.WriteString("name", input.ToolName);
+        w.WriteString("version", input.ToolVersion);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+        WriteRoot(w, input, refs);
+        w.WriteStartArray("properties");
+        WriteProperty(w, PropertyPrefix + "assetsTarget", model.TargetKey);
+        if (input.ProjectPath is { Length: > 0 } path) WriteProperty(w, PropertyPrefix + "projectPath", path.Replace('\\', '/'));
+        if (!string.IsNullOrEmpty(input.RuntimeIdentifier)) WriteProperty(w, PropertyPrefix + "runtimeIdentifier", input.RuntimeIdentifier);
+        WriteProperty(w, PropertyPrefix + "sdkVersion", input.SdkVersion);
+        WriteProperty(w, PropertyPrefix + "targetFramework", input.TargetFramework);
+        w.WriteEndArray();
+        w.WriteEndObject();
+
+        w.WriteStartArray("components");
+        foreach (var c in model.Components) WriteComponent(w, c, refs);
+        w.WriteEndArray();
+
+        w.WriteStartArray("dependencies");
+        WriteDependency(w, refs.Root, model.RootDependsOn.Select(k => refs.Components[k]));
+        foreach (var c in model.Components) WriteDependency(w, refs.Components[c.Key], c.DependsOn.Select(k => refs.Components[k]));
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteRoot(Utf8JsonWriter w, SbomInput input, Refs refs)
+    {
+        w.WriteStartObject("component");
+        w.WriteString("type", input.IsApplication ? "application" : "library");
+        w.WriteString("bom-ref", refs.Root);
+        if (!string.IsNullOrWhiteSpace(input.Authors)) WriteSupplier(w, input.Authors);
+        w.WriteString("name", input.ProjectName);
+        w.WriteString("version", input.ProjectVersion);
+        if (input.LicenseExpression is { } e && SpdxExpression.IsValid(e)) WriteExpression(w, e);
+        w.WriteString("purl", input.RootPurl);
+        var files = input.SortedFiles;
+        if (files.Count > 0)
+        {
+            w.WriteStartArray("components");
+            for (int i = 0; i < files.Count; i++)
+            {
+                w.WriteStartObject();
+                w.WriteString("type", "file");
+                w.WriteString("bom-ref", refs.Files[i]);
+                w.WriteString("name", SpdxWriter.Normalize(files[i].RelativePath));
+                w.WriteStartArray("hashes");
+                WriteHash(w, "SHA-1", SpdxWriter.CheckHex(files[i].Sha1Hex, 40, files[i].RelativePath));
+                WriteHash(w, "SHA-256", SpdxWriter.CheckHex(files[i].Sha256Hex, 64, files[i].RelativePath));
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+    }
+
+    private static void WriteComponent(Utf8JsonWriter w, SbomComponent c, Refs refs)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "library");
+        w.WriteString("bom-ref", refs.Components[c.Key]);
+        if (!string.IsNullOrWhiteSpace(c.Supplier)) WriteSupplier(w, c.Supplier);
+        w.WriteString("name", c.Name);
+        w.WriteString("version", c.Version);
+        w.WriteString("scope", "required");
+        if (c.Sha512Hex is not null)
+        {
+            w.WriteStartArray("hashes");
+            WriteHash(w, "SHA-512", c.Sha512Hex);
+            w.WriteEndArray();
+        }
+        if (c.License.Expression is not null)
+        {
+            WriteExpression(w, c.License.Expression);
+        }
+        else if (c.License.Url is not null || c.License.FileName is not null)
+        {
+            w.WriteStartArray("licenses");
+            w.WriteStartObject();
+            w.WriteStartObject("license");
+            if (c.License.Url is { } url)
+            {
+                // The form cyclonedx-dotnet uses for a license known only by URL.
+                w.WriteString("name", "Unknown - See URL");
+                w.WriteString("url", url);
+            }
+            else
+            {
+                w.WriteString("name", $"License file '{c.License.FileName}'");
+                if (c.License.FileText is { } text)
+                {
+                    w.WriteStartObject("text");
+                    w.WriteString("contentType", "text/plain");
+                    w.WriteString("content", text);
+                    w.WriteEndObject();
+                }
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
+        w.WriteString("purl", c.Purl);
+        if (c.Homepage is not null)
+        {
+            w.WriteStartArray("externalReferences");
+            w.WriteStartObject();
+            w.WriteString("type", "website");
+            w.WriteString("url", c.Homepage);
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
+        if (c.Kind == SbomComponentKind.Project)
+        {
+            w.WriteStartArray("properties");
+            WriteProperty(w, PropertyPrefix + "projectReference", c.ProjectPath?.Replace('\\', '/') ?? "true");
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+    }
+
+    private static void WriteSupplier(Utf8JsonWriter w, string authors)
+    {
+        w.WriteStartObject("supplier");
+        w.WriteString("name", string.Join(' ', authors.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+        w.WriteEndObject();
+    }
+
+    private static void WriteExpression(Utf8JsonWriter w, string expression)
+    {
+        w.WriteStartArray("licenses");
+        w.WriteStartObject();
+        w.WriteString("expression", expression);
+        w.WriteEndObject();
+        w.WriteEndArray();
+    }
+
+    private static void WriteHash(Utf8JsonWriter w, string algorithm, string hex)
+    {
+        w.WriteStartObject();
+        w.WriteString("alg", algorithm);
+        w.WriteString("content", hex);
+        w.WriteEndObject();
+    }
+
+    private static void WriteProperty(Utf8JsonWriter w, string name, string value)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", name);
+        w.WriteString("value", value);
+        w.WriteEndObject();
+    }
+
+    private static void WriteDependency(Utf8JsonWriter w, string reference, IEnumerable<string> dependsOn)
+    {
+        w.WriteStartObject();
+        w.WriteString("ref", reference);
+        w.WriteStartArray("dependsOn");
+        foreach (string d in dependsOn) w.WriteStringValue(d);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,111 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace BuildSigning.Core.Sbom;
+
+/// <summary>Package URLs (purl) for NuGet packages: <c>pkg:nuget/&lt;Id&gt;@&lt;Version&gt;</c>, percent-encoded per the purl spec.</summary>
+public static class PackageUrl
+{
+    public static string NuGet(string id, string version) =>
+        version.Length == 0 ? $"pkg:nuget/{Encode(id)}" : $"pkg:nuget/{Encode(id)}@{Encode(version)}";
+
+    /// <summary>Percent-encodes everything but the purl spec's unencoded characters (A-Z a-z 0-9 . - _ ~).</summary>
+    public static string Encode(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (byte b in Encoding.UTF8.GetBytes(text))
+        {
+            char c = (char)b;
+            if (char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '~') builder.Append(c);
+            else builder.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return builder.ToString();
+    }
+}
+
+/// <summary>NuGet package id rules, to notice ids that did not come from a real NuGet feed.</summary>
+public static partial class NuGetId
+{
+    [GeneratedRegex(@"^\w+([.-]\w+)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex ValidId();
+
+    public static bool IsValid(string id) => id.Length is > 0 and <= 100 && ValidId().IsMatch(id) && id.All(char.IsAscii);
+}
+
+/// <summary>SPDX element IDs: <c>SPDXRef-</c> followed by [A-Za-z0-9.-] only, unique within a document.</summary>
+public sealed class SpdxIdAllocator
+{
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal) { "SPDXRef-DOCUMENT" };
+
+    /// <summary>Returns "SPDXRef-{prefix}-{parts}" with every other character replaced by '-', made unique with a numeric suffix.</summary>
+    public string Allocate(string prefix, params string[] parts)
+    {
+        string id = "SPDXRef-" + Sanitize(string.Join("-", [prefix, .. parts]));
+        string candidate = id;
+        for (int n = 2; !_used.Add(candidate); n++) candidate = $"{id}-{n}";
+        return candidate;
+    }
+
+    public static string Sanitize(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (char c in text) builder.Append(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '-');
+        return builder.Length == 0 ? "-" : builder.ToString();
+    }
+
+    public static bool IsValid(string id) => id.StartsWith("SPDXRef-", StringComparison.Ordinal) && id.Length > 8
+        && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-');
+}
+
+/// <summary>Name-based (version 5) UUIDs: identifiers derived from content, so equal documents get equal identifiers.</summary>
+public static class DeterministicUuid
+{
+    /// <summary>The namespace of BuildSigning's document identifiers: UUIDv5(URL namespace, "https://buildsigning.dev/sbom").</summary>
+    public static readonly Guid SbomNamespace = Create(new Guid("6ba7b811-9dad-11d1-80b4-00c04fd430c8"), "https://buildsigning.dev/sbom");
+
+    public static Guid Create(Guid namespaceId, string name)
+    {
+        Span<byte> namespaceBytes = stackalloc byte[16];
+        namespaceId.TryWriteBytes(namespaceBytes, bigEndian: true, out _);
+        byte[] nameBytes = Encoding.UTF8.GetBytes(name);
+        byte[] input = new byte[16 + nameBytes.Length];
+        namespaceBytes.CopyTo(input);
+        nameBytes.CopyTo(input, 16);
+#pragma warning disable CA5350 // SHA-1 is what RFC 9562 prescribes for version 5 UUIDs; it is an identifier, not a security control.
+        byte[] hash = SHA1.HashData(input);
+#pragma warning restore CA5350
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+
+    /// <summary>A UUIDv5 in <see cref="SbomNamespace"/> named by the SHA-256 (hex) of the content.</summary>
+    public static Guid FromContent(ReadOnlySpan<byte> content) =>
+        Create(SbomNamespace, Convert.ToHexString(SHA256.HashData(content)).ToLowerInvariant());
+}
+
+/// <summary>Shared JSON and time formatting for the documents we write, so output is stable byte for byte.</summary>
+internal static class SbomJson
+{
+    /// <summary>Indented, and without the HTML-safe escaping of '+', '&lt;' and non-ASCII text (still valid JSON).</summary>
+    public static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Indented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        NewLine = "\n",
+    };
+
+    /// <summary>UTC, whole seconds: the form SPDX requires ("YYYY-MM-DDThh:mm:ssZ") and CycloneDX accepts.</summary>
+    public static string Timestamp(DateTimeOffset time) =>
+        time.ToUniversalTime().ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static byte[] Write(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) write(writer);
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,55 @@
+namespace BuildSigning.Core.Sbom;
+
+/// <summary>A file of the output (publish folder), by path relative to the output root with '/' separators, with lowercase hex digests.</summary>
+public sealed record SbomFile(string RelativePath, string Sha256Hex, string Sha1Hex);
+
+/// <summary>What the project itself is and how it was built: everything an SBOM needs that project.assets.json does not hold.</summary>
+public sealed record SbomInput
+{
+    /// <summary>$(MSBuildProjectName) (or $(AssemblyName)): the root component's name.</summary>
+    public required string ProjectName { get; init; }
+
+    /// <summary>$(Version) or $(PackageVersion).</summary>
+    public required string ProjectVersion { get; init; }
+
+    /// <summary>$(PackageId) when it differs from the project name; the root component's purl uses it.</summary>
+    public string? PackageId { get; init; }
+
+    /// <summary>The project file, relative to the repository root when known (recorded as a comment/property only).</summary>
+    public string? ProjectPath { get; init; }
+
+    /// <summary>$(TargetFramework), e.g. net8.0.</summary>
+    public required string TargetFramework { get; init; }
+
+    /// <summary>$(RuntimeIdentifier), empty for framework-dependent, portable output.</summary>
+    public string? RuntimeIdentifier { get; init; }
+
+    /// <summary>$(NETCoreSdkVersion), e.g. 10.0.100.</summary>
+    public required string SdkVersion { get; init; }
+
+    /// <summary>True for an executable ($(OutputType) Exe/WinExe), false for a library.</summary>
+    public bool IsApplication { get; init; }
+
+    /// <summary>$(PackageLicenseExpression) of the project, when set.</summary>
+    public string? LicenseExpression { get; init; }
+
+    /// <summary>$(Authors) of the project, when set: the root component's supplier.</summary>
+    public string? Authors { get; init; }
+
+    /// <summary>The published files (publish only), each with SHA-256 and SHA-1 (SPDX requires SHA-1).</summary>
+    public IReadOnlyList<SbomFile>? Files { get; init; }
+
+    /// <summary>The document's creation time: <see cref="SourceDateEpoch.Resolve(Func{string, string?}, DateTimeOffset, out Diagnostics.Diagnostic?)"/>.</summary>
+    public required DateTimeOffset Created { get; init; }
+
+    public string ToolName { get; init; } = "BuildSigning";
+
+    public required string ToolVersion { get; init; }
+
+    internal string RootPurl => PackageUrl.NuGet(string.IsNullOrEmpty(PackageId) ? ProjectName : PackageId, ProjectVersion);
+
+    internal string TargetDescription => string.IsNullOrEmpty(RuntimeIdentifier) ? TargetFramework : $"{TargetFramework}/{RuntimeIdentifier}";
+
+    internal IReadOnlyList<SbomFile> SortedFiles =>
+        (Files ?? []).OrderBy(f => f.RelativePath, StringComparer.Ordinal).ToArray();
+}

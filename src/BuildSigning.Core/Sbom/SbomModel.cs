@@ -1,0 +1,310 @@
+using System.Text;
+using System.Xml;
+using BuildSigning.Core.Assets;
+using BuildSigning.Core.Diagnostics;
+using BuildSigning.Core.Hashing;
+
+namespace BuildSigning.Core.Sbom;
+
+/// <summary>A runtime pack a self-contained app ships (from @(ResolvedRuntimePack): NuGetPackageId, NuGetPackageVersion, PackageDirectory).</summary>
+public sealed record RuntimePackReference(string Id, string Version, string? PackageDirectory = null);
+
+public enum SbomComponentKind
+{
+    Package,
+    Project,
+}
+
+/// <summary>
+/// A component's declared license: an SPDX expression, else a URL, else the name of a license file inside the package
+/// (with its text when it could be read); all null means unknown (NOASSERTION).
+/// </summary>
+public sealed record SbomLicense(string? Expression, string? Url = null, string? FileName = null, string? FileText = null)
+{
+    public static SbomLicense None { get; } = new((string?)null);
+    public bool IsKnown => Expression is not null || Url is not null || FileName is not null;
+}
+
+/// <summary>A resolved package or project reference, with the keys ("Name/Version") of the components it depends on.</summary>
+public sealed record SbomComponent(
+    string Name,
+    string Version,
+    SbomComponentKind Kind,
+    string Purl,
+    string? Sha512Hex,
+    SbomLicense License,
+    string? Supplier,
+    string? Homepage,
+    string? ProjectPath,
+    IReadOnlyList<string> DependsOn)
+{
+    public string Key => $"{Name}/{Version}";
+}
+
+/// <summary>
+/// What one target (framework, or framework/runtime) of a restore resolved: every package and project reference,
+/// the real dependency graph, and package metadata read from the package folders. Problems that do not stop SBOM
+/// generation are in <see cref="Warnings"/> (BS5xxx).
+/// </summary>
+public sealed class SbomModel
+{
+    private readonly Dictionary<string, SbomComponent> _byKey;
+
+    internal SbomModel(string targetKey, IReadOnlyList<SbomComponent> components, IReadOnlyList<string> rootDependsOn, IReadOnlyList<Diagnostic> warnings)
+    {
+        TargetKey = targetKey;
+        Components = components;
+        RootDependsOn = rootDependsOn;
+        Warnings = warnings;
+        _byKey = components.ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The assets file's target key, e.g. "net8.0" or "net8.0/linux-x64".</summary>
+    public string TargetKey { get; }
+
+    /// <summary>Sorted by name (ordinal, ignoring case), then version.</summary>
+    public IReadOnlyList<SbomComponent> Components { get; }
+
+    /// <summary>Keys of the components the project references directly.</summary>
+    public IReadOnlyList<string> RootDependsOn { get; }
+
+    public IReadOnlyList<Diagnostic> Warnings { get; }
+
+    public SbomComponent? Find(string key) => _byKey.GetValueOrDefault(key);
+
+    /// <summary>Loads obj/project.assets.json and builds the model for one target. Throws BS2010/BS2011/BS2012 as <see cref="BuildSigningException"/>.</summary>
+    public static SbomModel FromAssetsFile(string assetsPath, string targetFramework, string? runtimeIdentifier,
+        IReadOnlyList<RuntimePackReference>? runtimePacks = null) =>
+        FromAssets(ProjectAssetsFile.Load(assetsPath), targetFramework, runtimeIdentifier, runtimePacks);
+
+    /// <summary>
+    /// Builds the model for one target. Throws BS2012 when the assets file has no such target. Runtime packs
+    /// (self-contained publish: MSBuild's @(ResolvedRuntimePack) items) are not in project.assets.json's targets; pass
+    /// them to list them as packages the project depends on directly.
+    /// </summary>
+    public static SbomModel FromAssets(ProjectAssetsFile assets, string targetFramework, string? runtimeIdentifier,
+        IReadOnlyList<RuntimePackReference>? runtimePacks = null)
+    {
+        var target = assets.GetTarget(targetFramework, runtimeIdentifier);
+        var warnings = new List<Diagnostic>();
+
+        // One version per name in a target: dependency edges name a minimum version, the target holds the resolved one.
+        var resolved = new Dictionary<string, AssetsTargetLibrary>(StringComparer.OrdinalIgnoreCase);
+        foreach (var library in target.Libraries) resolved.TryAdd(library.Name, library);
+
+        var libraries = target.Libraries.ToList();
+        var packDirectories = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pack in runtimePacks ?? [])
+        {
+            if (resolved.ContainsKey(pack.Id)) continue;
+            var library = new AssetsTargetLibrary(pack.Id, pack.Version, "package", new Dictionary<string, string>());
+            resolved[pack.Id] = library;
+            libraries.Add(library);
+            if (!string.IsNullOrEmpty(pack.PackageDirectory)) packDirectories[library.Key] = pack.PackageDirectory;
+        }
+
+        var ordered = libraries
+            .OrderBy(l => l.Name, StringComparer.OrdinalIgnoreCase).ThenBy(l => l.Name, StringComparer.Ordinal)
+            .ThenBy(l => l.Version, StringComparer.OrdinalIgnoreCase)
+            .ToArray();
+        var components = new List<SbomComponent>(ordered.Length);
+        foreach (var library in ordered)
+        {
+            var dependsOn = new List<string>(library.Dependencies.Count);
+            foreach (string dependency in library.Dependencies.Keys.Order(StringComparer.OrdinalIgnoreCase))
+            {
+                if (resolved.TryGetValue(dependency, out var match)) dependsOn.Add(match.Key);
+                else warnings.Add(Diagnostics.Warnings.SbomDependencyUnresolved(library.Name, library.Version, dependency, target.Key));
+            }
+            var info = assets.FindLibrary(library.Name, library.Version);
+            components.Add(library.Type == "project"
+                ? Project(library, info, dependsOn)
+                : Package(assets, library, info, packDirectories.GetValueOrDefault(library.Key), dependsOn, warnings));
+        }
+
+        var rootDependsOn = new List<string>();
+        var direct = assets.GetDirectDependencies(target);
+        if (direct.Count > 0)
+        {
+            // A direct reference missing from the target was pruned by NuGet (it is part of the framework): not an error.
+            foreach (string name in direct.Concat((runtimePacks ?? []).Select(p => p.Id)).Order(StringComparer.OrdinalIgnoreCase))
+            {
+                if (resolved.TryGetValue(name, out var match) && !rootDependsOn.Contains(match.Key)) rootDependsOn.Add(match.Key);
+            }
+        }
+        else
+        {
+            // No projectFileDependencyGroups: the direct references are the libraries nothing else depends on.
+            var dependedOn = new HashSet<string>(components.SelectMany(c => c.DependsOn), StringComparer.OrdinalIgnoreCase);
+            rootDependsOn.AddRange(components.Select(c => c.Key).Where(k => !dependedOn.Contains(k)));
+        }
+        return new SbomModel(target.Key, components, rootDependsOn, warnings);
+    }
+
+    private static SbomComponent Project(AssetsTargetLibrary library, AssetsLibrary? info, List<string> dependsOn) =>
+        new(library.Name, library.Version, SbomComponentKind.Project, PackageUrl.NuGet(library.Name, library.Version),
+            Sha512Hex: null, SbomLicense.None, Supplier: null, Homepage: null, ProjectPath: info?.MsBuildProject ?? info?.Path, dependsOn);
+
+    private static SbomComponent Package(ProjectAssetsFile assets, AssetsTargetLibrary library, AssetsLibrary? info, string? knownDirectory,
+        List<string> dependsOn, List<Diagnostic> warnings)
+    {
+        string id = library.Name, version = library.Version;
+        if (!NuGetId.IsValid(id)) warnings.Add(Diagnostics.Warnings.SbomPackageIdUnusual(id));
+
+        string? directory = knownDirectory is not null && Directory.Exists(knownDirectory) ? knownDirectory : FindPackageDirectory(assets, id, version, info);
+        string? sha512Hex = null;
+        NuspecMetadata? nuspec = null;
+        if (directory is null)
+        {
+            warnings.Add(Diagnostics.Warnings.SbomPackageFolderMissing(id, version, assets.PackageFolders.Count == 0 ? "none listed" : string.Join(", ", assets.PackageFolders)));
+        }
+        else
+        {
+            sha512Hex = ReadSha512(directory, id, version, warnings);
+            nuspec = ReadNuspec(directory, id, version, warnings);
+        }
+
+        var license = nuspec is null ? SbomLicense.None : ResolveLicense(nuspec, directory!, id, version, warnings);
+        return new SbomComponent(id, version, SbomComponentKind.Package, PackageUrl.NuGet(id, version), sha512Hex, license,
+            nuspec?.Authors, AbsoluteHttpUrl(nuspec?.ProjectUrl), ProjectPath: null, dependsOn);
+    }
+
+    private static string? FindPackageDirectory(ProjectAssetsFile assets, string id, string version, AssetsLibrary? info)
+    {
+        if (info is not null && assets.FindPackageDirectory(info) is { } found) return found;
+        // The assets file normally records the path; NuGet's layout is <id-lower>/<version-lower> otherwise.
+        string relative = Path.Combine(id.ToLowerInvariant(), version.ToLowerInvariant());
+        if (relative.Contains("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)) return null;
+        foreach (string folder in assets.PackageFolders)
+        {
+            string candidate = Path.Combine(folder, relative);
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The SHA-512 of the .nupkg as NuGet wrote it next to the package (&lt;id&gt;.&lt;version&gt;.nupkg.sha512, base64), as
+    /// lowercase hex; computed from the .nupkg when that file is missing or damaged. (project.assets.json's "sha512" is
+    /// not a substitute: it is NuGet's content hash, which for signed packages leaves out the signature.)
+    /// </summary>
+    private static string? ReadSha512(string directory, string id, string version, List<Diagnostic> warnings)
+    {
+        string stem = $"{id.ToLowerInvariant()}.{version.ToLowerInvariant()}.nupkg";
+        string path = Path.Combine(directory, stem + ".sha512");
+        string reason;
+        try
+        {
+            if (Base64ToHex(File.ReadAllText(path, Encoding.ASCII)) is { } hex) return hex;
+            reason = "it does not hold a base64 SHA-512";
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            reason = "the file does not exist";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            reason = e.Message;
+        }
+
+        string nupkg = Path.Combine(directory, stem);
+        try
+        {
+            using var stream = new FileStream(nupkg, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            string hex = Hex.Lower(System.Security.Cryptography.SHA512.HashData(stream));
+            warnings.Add(Diagnostics.Warnings.SbomPackageHashFileUnusable(id, version, path, reason));
+            return hex;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            warnings.Add(Diagnostics.Warnings.SbomPackageHashUnknown(id, version, directory));
+            return null;
+        }
+    }
+
+    private static NuspecMetadata? ReadNuspec(string directory, string id, string version, List<Diagnostic> warnings)
+    {
+        string path = Path.Combine(directory, id.ToLowerInvariant() + ".nuspec");
+        try
+        {
+            if (!File.Exists(path))
+            {
+                // Older clients kept the id's original casing.
+                string? other = Directory.EnumerateFiles(directory, "*.nuspec").Order(StringComparer.Ordinal).FirstOrDefault();
+                if (other is null)
+                {
+                    warnings.Add(Diagnostics.Warnings.SbomNuspecUnreadable(id, version, path, "the file does not exist"));
+                    return null;
+                }
+                path = other;
+            }
+            return NuspecMetadata.Read(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or XmlException)
+        {
+            warnings.Add(Diagnostics.Warnings.SbomNuspecUnreadable(id, version, path, e.Message));
+            return null;
+        }
+    }
+
+    private const string DeprecatedLicenseUrl = "https://aka.ms/deprecateLicenseUrl";
+    private const string NuGetLicensesPrefix = "https://licenses.nuget.org/";
+    private const int MaxLicenseFileChars = 64 * 1024;
+
+    private static SbomLicense ResolveLicense(NuspecMetadata nuspec, string directory, string id, string version, List<Diagnostic> warnings)
+    {
+        if (nuspec.License is { } declared && string.Equals(nuspec.LicenseType, "expression", StringComparison.OrdinalIgnoreCase))
+        {
+            if (SpdxExpression.IsValid(declared)) return new SbomLicense(declared);
+            warnings.Add(Diagnostics.Warnings.SbomLicenseExpressionInvalid(id, version, declared));
+            return SbomLicense.None;
+        }
+        if (nuspec.License is { } file && string.Equals(nuspec.LicenseType, "file", StringComparison.OrdinalIgnoreCase))
+        {
+            return new SbomLicense(null, FileName: file, FileText: ReadLicenseFile(directory, file));
+        }
+        if (nuspec.LicenseUrl is { } url && !string.Equals(url, DeprecatedLicenseUrl, StringComparison.OrdinalIgnoreCase))
+        {
+            // nuget.org's license URLs name an SPDX expression: https://licenses.nuget.org/MIT
+            if (url.StartsWith(NuGetLicensesPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                string expression = Uri.UnescapeDataString(url[NuGetLicensesPrefix.Length..]).Trim();
+                if (SpdxExpression.IsValid(expression)) return new SbomLicense(expression);
+            }
+            if (AbsoluteHttpUrl(url) is { } absolute) return new SbomLicense(null, Url: absolute);
+        }
+        warnings.Add(Diagnostics.Warnings.SbomPackageNoLicense(id, version));
+        return SbomLicense.None;
+    }
+
+    private static string? ReadLicenseFile(string directory, string relativePath)
+    {
+        try
+        {
+            string full = Path.GetFullPath(Path.Combine(directory, relativePath));
+            string root = Path.GetFullPath(directory) + Path.DirectorySeparatorChar;
+            if (!full.StartsWith(root, StringComparison.Ordinal) || !File.Exists(full)) return null;
+            using var reader = new StreamReader(full, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            var buffer = new char[MaxLicenseFileChars + 1];
+            int read = reader.ReadBlock(buffer, 0, buffer.Length);
+            // A license too large to embed is referenced by name only.
+            return read > MaxLicenseFileChars ? null : new string(buffer, 0, read).Replace("\r\n", "\n", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    internal static string? AbsoluteHttpUrl(string? text) =>
+        text is not null && Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            ? uri.AbsoluteUri
+            : null;
+
+    private static string? Base64ToHex(string? base64)
+    {
+        if (string.IsNullOrWhiteSpace(base64)) return null;
+        var bytes = new byte[66];
+        return Convert.TryFromBase64String(base64.Trim(), bytes, out int written) && written == 64 ? Hex.Lower(bytes.AsSpan(0, 64)) : null;
+    }
+}

@@ -1,0 +1,277 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using BuildSigning.Core.Hashing;
+
+namespace BuildSigning.Core.Sbom;
+
+/// <summary>
+/// Writes an SPDX 2.3 JSON document: the project as the described root package (with its files for publish),
+/// every resolved package and project reference with DEPENDS_ON relationships, and the .NET SDK as BUILD_TOOL_OF.
+/// Same model and input, same bytes: ordering is fixed and the namespace is derived from the content.
+/// </summary>
+public static class SpdxWriter
+{
+    public const string PredicateType = "https://spdx.dev/Document/v2.3";
+    public const string NamespacePrefix = "https://buildsigning.dev/spdx/";
+    private const string NoAssertion = "NOASSERTION";
+    private const string RootId = "SPDXRef-RootPackage";
+    private const string NamespacePlaceholder = "https://buildsigning.dev/spdx/placeholder";
+
+    public static byte[] Write(SbomModel model, SbomInput input)
+    {
+        var ids = Allocate(model, input);
+        // The namespace is a UUIDv5 of the document written with a placeholder namespace: it changes exactly when the content does.
+        byte[] draft = SbomJson.Write(w => WriteDocument(w, model, input, ids, NamespacePlaceholder));
+        string name = $"{SpdxIdAllocator.Sanitize(input.ProjectName)}-{SpdxIdAllocator.Sanitize(input.ProjectVersion)}";
+        string documentNamespace = $"{NamespacePrefix}{name}-{DeterministicUuid.FromContent(draft)}";
+        return SbomJson.Write(w => WriteDocument(w, model, input, ids, documentNamespace));
+    }
+
+    private sealed record Ids(Dictionary<string, string> Components, string[] Files, string Sdk, Dictionary<string, (string Id, string Url)> LicenseRefs);
+
+    private static Ids Allocate(SbomModel model, SbomInput input)
+    {
+        var allocator = new SpdxIdAllocator();
+        allocator.Allocate("RootPackage"); // reserve
+        var components = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var licenseRefs = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        foreach (var c in model.Components)
+        {
+            components[c.Key] = allocator.Allocate(c.Kind == SbomComponentKind.Project ? "Project" : "Package", c.Name, c.Version);
+        }
+        // One LicenseRef per license URL and per license file (named after the package), in component order.
+        foreach (var c in model.Components)
+        {
+            if (c.License.Expression is not null) continue;
+            if (c.License.Url is { } url && !licenseRefs.ContainsKey("url:" + url))
+            {
+                licenseRefs["url:" + url] = (allocator.Allocate("License", LicenseRefName(url)).Replace("SPDXRef-License-", "LicenseRef-", StringComparison.Ordinal), url);
+            }
+            else if (c.License.FileName is not null)
+            {
+                licenseRefs["file:" + c.Key] = (allocator.Allocate("License", c.Name, c.Version, "file").Replace("SPDXRef-License-", "LicenseRef-", StringComparison.Ordinal), c.License.FileName);
+            }
+        }
+        var sorted = input.SortedFiles;
+        var files = new string[sorted.Count];
+        for (int i = 0; i < sorted.Count; i++) files[i] = allocator.Allocate("File", Normalize(sorted[i].RelativePath));
+        return new Ids(components, files, allocator.Allocate("Tool", "dotnet-sdk", input.SdkVersion), licenseRefs);
+    }
+
+    private static string LicenseRefName(string url)
+    {
+        var uri = new Uri(url);
+        string text = (uri.Host + uri.AbsolutePath).TrimEnd('/');
+        return text.Length > 80 ? text[..80] : text;
+    }
+
+    private static void WriteDocument(Utf8JsonWriter w, SbomModel model, SbomInput input, Ids ids, string documentNamespace)
+    {
+        var files = input.SortedFiles;
+        w.WriteStartObject();
+        w.WriteString("spdxVersion", "SPDX-2.3");
+        w.WriteString("dataLicense", "CC0-1.0");
+        w.WriteString("SPDXID", "SPDXRef-DOCUMENT");
+        w.WriteString("name", $"{input.ProjectName} {input.ProjectVersion} ({input.TargetDescription})");
+        w.WriteString("documentNamespace", documentNamespace);
+        w.WriteStartObject("creationInfo");
+        w.WriteString("created", SbomJson.Timestamp(input.Created));
+        w.WriteStartArray("creators");
+        w.WriteStringValue($"Tool: {input.ToolName}-{input.ToolVersion}");
+        w.WriteEndArray();
+        w.WriteString("comment", $"Generated from project.assets.json target '{model.TargetKey}' with .NET SDK {input.SdkVersion}.");
+        w.WriteEndObject();
+
+        w.WriteStartArray("packages");
+        WriteRoot(w, input, files);
+        foreach (var c in model.Components) WriteComponent(w, c, ids);
+        WriteSdk(w, input, ids.Sdk);
+        w.WriteEndArray();
+
+        if (files.Count > 0)
+        {
+            w.WriteStartArray("files");
+            for (int i = 0; i < files.Count; i++)
+            {
+                w.WriteStartObject();
+                w.WriteString("SPDXID", ids.Files[i]);
+                w.WriteString("fileName", "./" + Normalize(files[i].RelativePath));
+                w.WriteStartArray("checksums");
+                WriteChecksum(w, "SHA1", CheckHex(files[i].Sha1Hex, 40, files[i].RelativePath));
+                WriteChecksum(w, "SHA256", CheckHex(files[i].Sha256Hex, 64, files[i].RelativePath));
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+
+        if (ids.LicenseRefs.Count > 0)
+        {
+            w.WriteStartArray("hasExtractedLicensingInfos");
+            foreach (var (key, (id, value)) in ids.LicenseRefs.OrderBy(p => p.Value.Id, StringComparer.Ordinal))
+            {
+                w.WriteStartObject();
+                w.WriteString("licenseId", id);
+                if (key.StartsWith("url:", StringComparison.Ordinal))
+                {
+                    w.WriteString("extractedText", $"The license is published at {value}; the package does not include its text.");
+                    w.WriteString("name", value);
+                    w.WriteStartArray("seeAlsos");
+                    w.WriteStringValue(value);
+                    w.WriteEndArray();
+                }
+                else
+                {
+                    var component = model.Find(key["file:".Length..])!;
+                    w.WriteString("extractedText", component.License.FileText ?? $"The license is the file '{value}' inside package {component.Name} {component.Version}.");
+                    w.WriteString("name", $"{component.Name} {component.Version} license ({value})");
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+
+        w.WriteStartArray("relationships");
+        WriteRelationship(w, "SPDXRef-DOCUMENT", "DESCRIBES", RootId);
+        foreach (string key in model.RootDependsOn) WriteRelationship(w, RootId, "DEPENDS_ON", ids.Components[key]);
+        foreach (var c in model.Components)
+        {
+            foreach (string key in c.DependsOn) WriteRelationship(w, ids.Components[c.Key], "DEPENDS_ON", ids.Components[key]);
+        }
+        foreach (string fileId in ids.Files) WriteRelationship(w, RootId, "CONTAINS", fileId);
+        WriteRelationship(w, ids.Sdk, "BUILD_TOOL_OF", RootId);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteRoot(Utf8JsonWriter w, SbomInput input, IReadOnlyList<SbomFile> files)
+    {
+        w.WriteStartObject();
+        w.WriteString("SPDXID", RootId);
+        w.WriteString("name", input.ProjectName);
+        w.WriteString("versionInfo", input.ProjectVersion);
+        w.WriteString("supplier", Supplier(input.Authors));
+        w.WriteString("downloadLocation", NoAssertion);
+        w.WriteBoolean("filesAnalyzed", files.Count > 0);
+        if (files.Count > 0)
+        {
+            // SPDX 2.3 §7.9: SHA-1 of the sorted, concatenated SHA-1s of the package's files.
+            var sha1s = files.Select(f => CheckHex(f.Sha1Hex, 40, f.RelativePath)).Order(StringComparer.Ordinal);
+#pragma warning disable CA5350 // SPDX defines the verification code with SHA-1.
+            string code = Hex.Lower(SHA1.HashData(Encoding.ASCII.GetBytes(string.Concat(sha1s))));
+#pragma warning restore CA5350
+            w.WriteStartObject("packageVerificationCode");
+            w.WriteString("packageVerificationCodeValue", code);
+            w.WriteEndObject();
+        }
+        w.WriteString("licenseConcluded", NoAssertion);
+        w.WriteString("licenseDeclared", input.LicenseExpression is { } e && SpdxExpression.IsValid(e) ? e : NoAssertion);
+        w.WriteString("copyrightText", NoAssertion);
+        w.WriteString("comment", input.ProjectPath is { Length: > 0 } path
+            ? $"Project {path.Replace('\\', '/')}, target framework {input.TargetFramework}, runtime identifier {RidText(input)}."
+            : $"Target framework {input.TargetFramework}, runtime identifier {RidText(input)}.");
+        WritePurl(w, input.RootPurl);
+        w.WriteString("primaryPackagePurpose", input.IsApplication ? "APPLICATION" : "LIBRARY");
+        w.WriteEndObject();
+    }
+
+    private static void WriteComponent(Utf8JsonWriter w, SbomComponent c, Ids ids)
+    {
+        w.WriteStartObject();
+        w.WriteString("SPDXID", ids.Components[c.Key]);
+        w.WriteString("name", c.Name);
+        w.WriteString("versionInfo", c.Version);
+        w.WriteString("supplier", Supplier(c.Supplier));
+        w.WriteString("downloadLocation", NoAssertion);
+        w.WriteBoolean("filesAnalyzed", false);
+        if (c.Homepage is not null) w.WriteString("homepage", c.Homepage);
+        if (c.Sha512Hex is not null)
+        {
+            w.WriteStartArray("checksums");
+            WriteChecksum(w, "SHA512", c.Sha512Hex);
+            w.WriteEndArray();
+        }
+        w.WriteString("licenseConcluded", NoAssertion);
+        string declared = c.License.Expression
+            ?? (c.License.Url is { } url ? ids.LicenseRefs["url:" + url].Id
+            : c.License.FileName is not null ? ids.LicenseRefs["file:" + c.Key].Id
+            : NoAssertion);
+        w.WriteString("licenseDeclared", declared);
+        w.WriteString("copyrightText", NoAssertion);
+        if (c.Kind == SbomComponentKind.Project)
+        {
+            w.WriteString("comment", c.ProjectPath is null ? "Project reference." : $"Project reference {c.ProjectPath.Replace('\\', '/')}.");
+        }
+        WritePurl(w, c.Purl);
+        w.WriteString("primaryPackagePurpose", "LIBRARY");
+        w.WriteEndObject();
+    }
+
+    private static void WriteSdk(Utf8JsonWriter w, SbomInput input, string id)
+    {
+        w.WriteStartObject();
+        w.WriteString("SPDXID", id);
+        w.WriteString("name", ".NET SDK");
+        w.WriteString("versionInfo", input.SdkVersion);
+        w.WriteString("supplier", "Organization: Microsoft Corporation");
+        w.WriteString("downloadLocation", NoAssertion);
+        w.WriteBoolean("filesAnalyzed", false);
+        w.WriteString("licenseConcluded", NoAssertion);
+        w.WriteString("licenseDeclared", NoAssertion);
+        w.WriteString("copyrightText", NoAssertion);
+        w.WriteString("comment", "The toolchain that built the root package.");
+        w.WriteString("primaryPackagePurpose", "APPLICATION");
+        w.WriteEndObject();
+    }
+
+    private static void WritePurl(Utf8JsonWriter w, string purl)
+    {
+        w.WriteStartArray("externalRefs");
+        w.WriteStartObject();
+        w.WriteString("referenceCategory", "PACKAGE-MANAGER");
+        w.WriteString("referenceType", "purl");
+        w.WriteString("referenceLocator", purl);
+        w.WriteEndObject();
+        w.WriteEndArray();
+    }
+
+    private static void WriteChecksum(Utf8JsonWriter w, string algorithm, string hex)
+    {
+        w.WriteStartObject();
+        w.WriteString("algorithm", algorithm);
+        w.WriteString("checksumValue", hex);
+        w.WriteEndObject();
+    }
+
+    private static void WriteRelationship(Utf8JsonWriter w, string element, string type, string related)
+    {
+        w.WriteStartObject();
+        w.WriteString("spdxElementId", element);
+        w.WriteString("relationshipType", type);
+        w.WriteString("relatedSpdxElement", related);
+        w.WriteEndObject();
+    }
+
+    /// <summary>NuGet's authors are free text; SPDX wants "Organization: name" (we cannot tell people from organizations).</summary>
+    internal static string Supplier(string? authors)
+    {
+        if (string.IsNullOrWhiteSpace(authors)) return NoAssertion;
+        // Parentheses would be read as an e-mail address and line breaks break the tag-value form.
+        string name = string.Join(' ', authors.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).Replace('(', '[').Replace(')', ']');
+        return "Organization: " + name;
+    }
+
+    private static string RidText(SbomInput input) => string.IsNullOrEmpty(input.RuntimeIdentifier) ? "none (portable)" : input.RuntimeIdentifier;
+
+    internal static string Normalize(string relativePath) => relativePath.Replace('\\', '/').TrimStart('/');
+
+    internal static string CheckHex(string hex, int length, string file)
+    {
+        if (hex.Length != length || !hex.All(char.IsAsciiHexDigit))
+        {
+            throw new ArgumentException($"The digest of '{file}' must be {length} hex digits, not '{hex}'.", nameof(hex));
+        }
+        return hex.ToLowerInvariant();
+    }
+}
