@@ -5,29 +5,41 @@ namespace BuildSigning.Core.Attestations;
 /// <summary>Signs statements as DSSE Sigstore bundles and blobs as message-signature bundles.</summary>
 public static class AttestationSigner
 {
-    public static SigstoreBundle SignStatement(InTotoStatement statement, SigningKey key) =>
-        SignPayload(InTotoStatement.PayloadType, statement.ToJsonBytes(), key);
+    public static SigstoreBundle SignStatement(InTotoStatement statement, SigningKey key, Uri? timestampUrl = null) =>
+        SignPayload(InTotoStatement.PayloadType, statement.ToJsonBytes(), key, timestampUrl);
 
-    public static SigstoreBundle SignPayload(string payloadType, byte[] payload, SigningKey key)
+    /// <summary>
+    /// Signs a DSSE envelope. With <paramref name="timestampUrl"/>, an RFC 3161 timestamp over the signature bytes is
+    /// added as verificationMaterial.timestampVerificationData.rfc3161Timestamps[0] (failures throw BS6007-BS6009).
+    /// </summary>
+    public static SigstoreBundle SignPayload(string payloadType, byte[] payload, SigningKey key, Uri? timestampUrl = null)
     {
         byte[] signature = key.Sign(Pae.Encode(payloadType, payload));
-        return WithVerificationMaterial(key) with
+        return WithVerificationMaterial(key, signature, timestampUrl) with
         {
             Dsse = new DsseEnvelope(payloadType, payload, [new DsseSignature(key.Id.Base64, signature)]),
         };
     }
 
-    /// <summary>A detached signature over a file's bytes, as cosign sign-blob makes.</summary>
-    public static SigstoreBundle SignBlob(Stream content, SigningKey key)
+    /// <summary>A detached signature over a file's bytes, as cosign sign-blob makes; optionally timestamped like <see cref="SignPayload"/>.</summary>
+    public static SigstoreBundle SignBlob(Stream content, SigningKey key, Uri? timestampUrl = null)
     {
         byte[] digest = key.PublicKey.HashStream(content);
-        return WithVerificationMaterial(key) with
+        byte[] signature = key.SignHash(digest);
+        return WithVerificationMaterial(key, signature, timestampUrl) with
         {
-            Message = new MessageSignature(key.Algorithm.SigstoreDigestName(), digest, key.SignHash(digest)),
+            Message = new MessageSignature(key.Algorithm.SigstoreDigestName(), digest, signature),
         };
     }
 
-    private static SigstoreBundle WithVerificationMaterial(SigningKey key) => key.Certificate is { } certificate
-        ? new SigstoreBundle { CertificateDer = certificate.RawData }
-        : new SigstoreBundle { PublicKeyHint = key.Id.Base64 };
+    private static SigstoreBundle WithVerificationMaterial(SigningKey key, byte[] signature, Uri? timestampUrl)
+    {
+        var bundle = key.Certificate is { } certificate
+            ? new SigstoreBundle { CertificateDer = certificate.RawData }
+            : new SigstoreBundle { PublicKeyHint = key.Id.Base64 };
+        if (timestampUrl is null) return bundle;
+        var timestamp = Rfc3161Client.RequestTimestamp(timestampUrl, signature);
+        timestamp.TsaCertificate.Dispose();
+        return bundle with { Rfc3161Timestamps = [timestamp.Token] };
+    }
 }

@@ -25,6 +25,8 @@ public static class Errors
     public static BuildSigningException AssetsFileCorrupt(string path, string reason, Exception? e = null) => Create(nameof(AssetsFileCorrupt), e, path, EndSentence(reason));
     public static BuildSigningException AssetsTargetMissing(string path, string target, string available) => Create(nameof(AssetsTargetMissing), null, path, target, available);
     public static BuildSigningException OutputFileUnreadable(string path, Exception e) => Create(nameof(OutputFileUnreadable), e, path, Sentence(e));
+    public static BuildSigningException LinkedDirectoryInOutput(string root, string name) => Create(nameof(LinkedDirectoryInOutput), null, root, name);
+    public static BuildSigningException DirectoryLockTimeout(string directory, Exception e) => Create(nameof(DirectoryLockTimeout), e, directory);
     public static BuildSigningException OutputDirectoryMissing(string path) => Create(nameof(OutputDirectoryMissing), null, path);
     public static BuildSigningException FileWriteFailed(string path, Exception e) => Create(nameof(FileWriteFailed), e, path, Sentence(e));
     public static BuildSigningException BundleMalformed(string path, string reason, Exception? e = null) => Create(nameof(BundleMalformed), e, path, EndSentence(reason));
@@ -49,6 +51,16 @@ public static class Errors
     public static BuildSigningException TimestampUrlInvalid(string url) => Create(nameof(TimestampUrlInvalid), null, url);
     public static BuildSigningException TimestampInvalid(string source, string reason, Exception? e = null) => Create(nameof(TimestampInvalid), e, source, EndSentence(reason));
 
+    public static BuildSigningException TrustPolicyFileNotFound(string path) => Create(nameof(TrustPolicyFileNotFound), null, path);
+    public static BuildSigningException TrustPolicyFileUnreadable(string path, Exception e) => Create(nameof(TrustPolicyFileUnreadable), e, path, Sentence(e));
+    public static BuildSigningException TrustPolicyJsonInvalid(string path, long line, long column, string reason) => Create(nameof(TrustPolicyJsonInvalid), null, path, line, column, reason.Trim().TrimEnd('.'));
+    public static BuildSigningException TrustPolicyUnknownField(string path, long line, long column, string field, string where, string known) => Create(nameof(TrustPolicyUnknownField), null, path, line, column, field, where, known);
+    public static BuildSigningException TrustPolicyInvalidValue(string path, long line, long column, string reason) => Create(nameof(TrustPolicyInvalidValue), null, path, line, column, EndSentence(reason));
+    public static BuildSigningException TrustPolicyInvalidFingerprint(string path, long line, long column, string value, string algorithm, string reason) => Create(nameof(TrustPolicyInvalidFingerprint), null, path, line, column, value, algorithm, EndSentence(reason));
+    public static BuildSigningException TrustPolicyInvalidPattern(string path, long line, long column, string value, string reason) => Create(nameof(TrustPolicyInvalidPattern), null, path, line, column, value, EndSentence(reason));
+    public static BuildSigningException TrustPolicyInvalidVersionRange(string path, long line, long column, string value, string reason) => Create(nameof(TrustPolicyInvalidVersionRange), null, path, line, column, value, EndSentence(reason));
+    public static BuildSigningException TrustPolicyInvalidItem(string itemType, string identity, string reason) => Create(nameof(TrustPolicyInvalidItem), null, itemType, identity, EndSentence(reason));
+
     /// <summary>Exception messages become the middle sentence of ours; make sure it ends like one.</summary>
     internal static string Sentence(Exception e) => EndSentence(e.Message);
 
@@ -65,8 +77,7 @@ public static class Warnings
     private static Diagnostic Create(string resourceName, params object?[] arguments) => new(resourceName, arguments);
 
     public static Diagnostic SbomPackageHashFileUnusable(string id, string version, string path, string reason) => Create(nameof(SbomPackageHashFileUnusable), id, version, path, Errors.EndSentence(reason));
-    public static Diagnostic SbomPackageHashUnknown(string id, string version) => Create(nameof(SbomPackageHashUnknown), id, version);
-    public static Diagnostic SbomPackageHashMismatch(string id, string version, string path) => Create(nameof(SbomPackageHashMismatch), id, version, path);
+    public static Diagnostic SbomPackageHashUnknown(string id, string version, string directory) => Create(nameof(SbomPackageHashUnknown), id, version, directory);
     public static Diagnostic SbomPackageFolderMissing(string id, string version, string folders) => Create(nameof(SbomPackageFolderMissing), id, version, folders);
     public static Diagnostic SbomNuspecUnreadable(string id, string version, string path, string reason) => Create(nameof(SbomNuspecUnreadable), id, version, path, Errors.EndSentence(reason));
     public static Diagnostic SbomPackageNoLicense(string id, string version) => Create(nameof(SbomPackageNoLicense), id, version);
@@ -77,4 +88,30 @@ public static class Warnings
     public static Diagnostic SourceRevisionInvalid(string value) => Create(nameof(SourceRevisionInvalid), value);
     public static Diagnostic GitRepositoryUnreadable(string path, string reason) => Create(nameof(GitRepositoryUnreadable), path, Errors.EndSentence(reason));
     public static Diagnostic BuilderIdInvalid(string configured, string used) => Create(nameof(BuilderIdInvalid), configured, used);
+}
+
+/// <summary>Per-package verdicts of dependency verification (BS4010-BS4024): errors in enforce mode, warnings in audit mode.</summary>
+public static class TrustMessages
+{
+    private static Diagnostic Create(string resourceName, params object?[] arguments) => new(resourceName, arguments);
+    private static string Date(DateTimeOffset time) => time.UtcDateTime.TimeOfDay == TimeSpan.Zero
+        ? time.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)
+        : time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Optional(DateTimeOffset? time) => time is { } t ? Date(t) : "any time";
+
+    public static Diagnostic PackageUnsigned(string id, string version, string policy) => Create(nameof(PackageUnsigned), id, version, policy);
+    public static Diagnostic PackageExceptionExpired(string id, string version, string exception, string policy, DateTimeOffset expired, string reason) => Create(nameof(PackageExceptionExpired), id, version, exception, policy, Date(expired), reason);
+    public static Diagnostic PackageSignerNotTrusted(string id, string version, string signedBy, string policy) => Create(nameof(PackageSignerNotTrusted), id, version, signedBy, policy);
+    public static Diagnostic PackageRuleNotSatisfied(string id, string version, string pattern, string policy, string required, string signedBy) => Create(nameof(PackageRuleNotSatisfied), id, version, pattern, policy, required, signedBy);
+    public static Diagnostic PackageOwnersNotTrusted(string id, string version, string signer, string owners, string trustedOwners, string policy) => Create(nameof(PackageOwnersNotTrusted), id, version, signer, owners, trustedOwners, policy);
+    public static Diagnostic PackageIntegrityFailed(string id, string version, string path, string reason, string folder) => Create(nameof(PackageIntegrityFailed), id, version, path, Errors.EndSentence(reason), folder);
+    public static Diagnostic PackageSignatureInvalid(string id, string version, string signature, string reason, string folder) => Create(nameof(PackageSignatureInvalid), id, version, signature, Errors.EndSentence(reason), folder);
+    public static Diagnostic PackageCertificateRevoked(string id, string version, string signature, string fingerprint, string policy, DateTimeOffset revokedOn, string? reason) => Create(nameof(PackageCertificateRevoked), id, version, signature, fingerprint, policy, Date(revokedOn), string.IsNullOrWhiteSpace(reason) ? "no reason given" : reason);
+    public static Diagnostic PackageKeyRevoked(string id, string version, string keyId, string policy, DateTimeOffset revokedOn, string? reason) => Create(nameof(PackageKeyRevoked), id, version, keyId, policy, Date(revokedOn), string.IsNullOrWhiteSpace(reason) ? "no reason given" : reason);
+    public static Diagnostic PackageChangedAfterRestore(string id, string version, string path, string actual, string recorded, string folder) => Create(nameof(PackageChangedAfterRestore), id, version, path, actual, recorded, folder);
+    public static Diagnostic PackageNupkgMissing(string id, string version, string folder) => Create(nameof(PackageNupkgMissing), id, version, folder);
+    public static Diagnostic PackageSignedOutsideWindow(string id, string version, string signer, DateTimeOffset signedAt, string policy, DateTimeOffset? notBefore, DateTimeOffset? notAfter) => Create(nameof(PackageSignedOutsideWindow), id, version, signer, Date(signedAt), policy, Optional(notBefore), Optional(notAfter));
+    public static Diagnostic PackageUntrustedRoot(string id, string version, string signature, string fingerprint, string signer, string detail, string policy) => Create(nameof(PackageUntrustedRoot), id, version, signature, fingerprint, signer, Errors.EndSentence(detail), policy);
+    public static Diagnostic PackageBundleInvalid(string id, string version, string entry, string reason, string folder) => Create(nameof(PackageBundleInvalid), id, version, entry, Errors.EndSentence(reason), folder);
+    public static Diagnostic PackageUnreadable(string id, string version, string path, string reason, string folder) => Create(nameof(PackageUnreadable), id, version, path, Errors.EndSentence(reason), folder);
 }

@@ -43,7 +43,7 @@ public static class SigningKeyLoader
         }
     }
 
-    private static byte[] ReadKeyFile(string path)
+    internal static byte[] ReadKeyFile(string path)
     {
         if (!File.Exists(path)) throw Errors.KeyFileNotFound(path);
         try
@@ -56,7 +56,7 @@ public static class SigningKeyLoader
         }
     }
 
-    private static AsymmetricAlgorithm LoadPem(string path, string text, string? passwordVariable, Func<string, string?> environment)
+    internal static AsymmetricAlgorithm LoadPem(string path, string text, string? passwordVariable, Func<string, string?> environment)
     {
         foreach (var (label, der) in Pem.Sections(text))
         {
@@ -84,7 +84,7 @@ public static class SigningKeyLoader
                     var rsa = RSA.Create();
                     rsa.ImportRSAPrivateKey(der, out _);
                     return rsa;
-                case "PUBLIC KEY" or "CERTIFICATE":
+                case "PUBLIC KEY" or "CERTIFICATE" or "EC PARAMETERS":
                     continue;
                 default:
                     throw Errors.KeyFileMalformed(path, $"a '{label}' PEM section is not a private key.");
@@ -145,15 +145,22 @@ public static class SigningKeyLoader
         if (key is null)
         {
             string kind = certificate.PublicKey.Oid.FriendlyName ?? certificate.PublicKey.Oid.Value ?? "unknown";
+            bool hasPrivateKey = certificate.HasPrivateKey;
             certificate.Dispose();
-            throw certificate.HasPrivateKey
+            throw hasPrivateKey
                 ? Errors.UnsupportedKeyType(path, $"a {kind} key")
                 : Errors.KeyFileMalformed(path, "the PFX file contains no private key.");
+        }
+        if (options.CertificateFile is { Length: > 0 } certificatePath)
+        {
+            // An explicitly configured certificate wins over the PFX's own, but it must still belong to the key.
+            certificate.Dispose();
+            return Create(key, path, LoadCertificate(certificatePath), certificatePath, isDevelopmentKey);
         }
         return Create(key, path, certificate, null, isDevelopmentKey);
     }
 
-    private static bool IsPasswordFailure(CryptographicException e) =>
+    internal static bool IsPasswordFailure(CryptographicException e) =>
         e.Message.Contains("password", StringComparison.OrdinalIgnoreCase) || e.HResult == unchecked((int)0x80070056);
 
     private static string ReadPassword(string path, string? passwordVariable, Func<string, string?> environment)
