@@ -52,11 +52,16 @@ internal static class InspectCommand
         var statement = InTotoStatement.TryParse(bundle.Dsse!.Payload, out string reason) ?? throw Errors.BundleMalformed(path, reason);
         output.WriteLine($"  content:      DSSE envelope, {bundle.Dsse.PayloadType}");
         output.WriteLine($"  predicate:    {statement.PredicateType}");
+        output.WriteLine($"  summary:      {PredicateSummary.Describe(statement)}");
         output.WriteLine($"  subjects:     {statement.Subjects.Count}");
         foreach (var subject in statement.Subjects.Take(SubjectsShown)) output.WriteLine($"    {subject.Sha256Hex}  {subject.Name}");
         if (statement.Subjects.Count > SubjectsShown) output.WriteLine($"    ... and {statement.Subjects.Count - SubjectsShown} more");
-        output.WriteLine("  predicate content:");
-        string predicateJson = statement.Predicate.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-        foreach (string line in predicateJson.Split('\n')) output.WriteLine("    " + line);
+        if (statement.PredicateType == SignedOutputLayout.PredicateType)
+        {
+            // Our own predicate is short; SBOMs and provenance are summarized above and stored beside the bundle.
+            output.WriteLine("  predicate content:");
+            string predicateJson = statement.Predicate.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+            foreach (string line in predicateJson.Split('\n')) output.WriteLine("    " + line);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BuildSigning.Core.Attestations;
 using BuildSigning.Core.Diagnostics;
 using BuildSigning.Core.Keys;
 using BuildSigning.Core.Outputs;
@@ -52,6 +53,10 @@ internal static class VerifyCommand
         if (report.Succeeded)
         {
             output.WriteLine($"Verified {report.FilesChecked} files in {report.Directory} ({what}); {report.FileStatements.Count} signed statement(s) by key {signers}.");
+            foreach (var attestation in report.Attestations)
+            {
+                output.WriteLine($"  {Path.GetFileName(attestation.BundlePath)}: {PredicateSummary.Describe(attestation.Statement)} (signature verified)");
+            }
             return ExitCodes.Success;
         }
         foreach (var problem in report.Problems)

@@ -45,11 +45,13 @@ public sealed class SignOutputDirectoryTests : IDisposable
     private string Bundle => Path.Combine(Root, ".buildsigning", "files.sigstore.json");
     private string Manifest => Path.Combine(Root, ".buildsigning", "files.sha256");
 
+    /// <summary>Output as a build left it a minute ago (older than the digest cache's racy window).</summary>
     private void CreateOutput()
     {
-        _temp.WriteFile("bin/Release/net10.0/App.dll", "IL");
-        _temp.WriteFile("bin/Release/net10.0/App.deps.json", "{}");
-        _temp.WriteFile("bin/Release/net10.0/de/App.resources.dll", "resources");
+        foreach (var (path, content) in new[] { ("App.dll", "IL"), ("App.deps.json", "{}"), ("de/App.resources.dll", "resources") })
+        {
+            File.SetLastWriteTimeUtc(_temp.WriteFile("bin/Release/net10.0/" + path, content), DateTime.UtcNow.AddMinutes(-1));
+        }
     }
 
     private string WriteKey(TestKeyKind kind = TestKeyKind.EcdsaP256) => TestKeys.WritePrivateKeyPem(_temp.Combine("keys", "signing.pem"), kind);

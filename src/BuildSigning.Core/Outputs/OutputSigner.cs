@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using BuildSigning.Core.Attestations;
 using BuildSigning.Core.Diagnostics;
 using BuildSigning.Core.Hashing;
@@ -7,28 +9,44 @@ using BuildSigning.Core.Keys;
 
 namespace BuildSigning.Core.Outputs;
 
+/// <summary>Makes the further attestations of a signing from the covered files (their names and digests, in the same order).</summary>
+public delegate IReadOnlyList<AttestationDocument> AttestationFactory(IReadOnlyList<string> names, IReadOnlyList<FileDigest> digests);
+
 public sealed record OutputSigningRequest(
     string Directory,
     OutputDescription Description,
     IReadOnlyList<string>? ExcludedDirectories = null,
-    string? DigestCacheFile = null);
+    string? DigestCacheFile = null)
+{
+    /// <summary>Digests the covered files need beyond SHA-256 (SPDX wants SHA-1 for every file).</summary>
+    public DigestAlgorithms Algorithms { get; init; } = DigestAlgorithms.Sha256;
+
+    public AttestationFactory? Attestations { get; init; }
+
+    /// <summary>An RFC 3161 timestamp authority whose token each new signature carries.</summary>
+    public Uri? TimestampUrl { get; init; }
+}
 
 public sealed record OutputSigningResult(
     int FileCount,
     int FilesRead,
     IReadOnlyList<string> BundlesWritten,
     IReadOnlyList<string> BundlesUnchanged,
-    string ManifestPath)
+    string ManifestPath,
+    IReadOnlyList<string> Documents)
 {
-    public IEnumerable<string> AllFiles => BundlesWritten.Concat(BundlesUnchanged).Append(ManifestPath);
+    public IEnumerable<string> AllFiles => BundlesWritten.Concat(BundlesUnchanged).Append(ManifestPath).Concat(Documents);
 }
 
 /// <summary>
-/// Signs every file of an output directory: one in-toto statement per 1024 files, each a DSSE Sigstore bundle.
+/// Signs every file of an output directory: one in-toto statement per 1024 files, each a DSSE Sigstore bundle,
+/// plus any further attestations (SBOMs, provenance) over the same files.
 /// A bundle whose statement would not change is left untouched (same bytes, same timestamp).
 /// </summary>
 public static class OutputSigner
 {
+    private static readonly JsonSerializerOptions DocumentFormat = new() { WriteIndented = true };
+
     public static OutputSigningResult Sign(OutputSigningRequest request, SigningKey key)
     {
         string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.Directory));
@@ -42,7 +60,7 @@ public static class OutputSigner
         var names = SignedOutputLayout.EnumerateCoveredFiles(root, excluded.Select(e => SignedOutputLayout.FullPath(root, e)), out var linked);
         if (linked.Count > 0) throw Errors.LinkedDirectoryInOutput(root, linked[0]);
         var cache = DigestCache.Load(request.DigestCacheFile);
-        var digests = cache.DigestFiles(names.Select(n => SignedOutputLayout.FullPath(root, n)).ToArray(), DigestAlgorithms.Sha256, out int filesRead);
+        var digests = cache.DigestFiles(names.Select(n => SignedOutputLayout.FullPath(root, n)).ToArray(), request.Algorithms | DigestAlgorithms.Sha256, out int filesRead);
         var subjects = names.Select((n, i) => new Subject(n, digests[i].Sha256Hex)).ToArray();
 
         byte[] manifest = SignedOutputLayout.FormatManifest(subjects.Select(s => (s.Name, s.Sha256Hex)));
@@ -50,55 +68,116 @@ public static class OutputSigner
         string manifestPath = SignedOutputLayout.ManifestPath(root);
         AtomicFile.WriteIfChanged(manifestPath, manifest);
 
-        // An empty folder has nothing to attest (a statement needs at least one subject): leave no signature behind.
-        int parts = (subjects.Length + InTotoStatement.MaxSubjects - 1) / InTotoStatement.MaxSubjects;
         var written = new List<string>();
         var unchanged = new List<string>();
+        var documents = new List<string>();
+        var signer = new StatementWriter(key, request.TimestampUrl, written, unchanged);
+
+        // An empty folder has nothing to attest (a statement needs at least one subject): leave no signature behind.
+        int parts = PartCount(subjects.Length);
         for (int part = 1; part <= parts; part++)
         {
-            var chunk = subjects.Skip((part - 1) * InTotoStatement.MaxSubjects).Take(InTotoStatement.MaxSubjects).ToArray();
-            var statement = new InTotoStatement(chunk, SignedOutputLayout.PredicateType,
+            var statement = new InTotoStatement(Part(subjects, part), SignedOutputLayout.PredicateType,
                 request.Description.ToPredicate(manifestSha256, subjects.Length, excluded, part, parts));
-            string bundlePath = Path.Combine(attestationDirectory, SignedOutputLayout.FilesBundleName(part, parts));
-            (WriteBundleIfStatementChanged(bundlePath, statement, key) ? written : unchanged).Add(bundlePath);
+            signer.Write(Path.Combine(attestationDirectory, SignedOutputLayout.BundleName(SignedOutputLayout.FilesBundlePrefix, part, parts)), statement, []);
         }
 
-        DeleteStaleBundles(attestationDirectory, written.Concat(unchanged));
+        if (subjects.Length > 0 && request.Attestations is { } factory)
+        {
+            foreach (var document in factory(names, digests))
+            {
+                InTotoStatement? first = null;
+                for (int part = 1; part <= parts; part++)
+                {
+                    var statement = new InTotoStatement(Part(subjects, part), document.PredicateType, (JsonObject)document.Predicate.DeepClone());
+                    first ??= signer.Write(Path.Combine(attestationDirectory, SignedOutputLayout.BundleName(document.Name, part, parts)), statement, document.VolatilePaths);
+                }
+                if (document.WriteDocument)
+                {
+                    // The document beside the bundle is always the signed predicate, also when an older signature was kept.
+                    string path = Path.Combine(attestationDirectory, document.Name + ".json");
+                    AtomicFile.WriteIfChanged(path, [.. JsonSerializer.SerializeToUtf8Bytes(first!.Predicate, DocumentFormat), (byte)'\n']);
+                    documents.Add(path);
+                }
+            }
+        }
+
+        DeleteStaleFiles(attestationDirectory, written.Concat(unchanged).Concat(documents).Append(manifestPath));
         if (request.DigestCacheFile is { Length: > 0 } cacheFile) cache.Save(cacheFile);
-        return new OutputSigningResult(subjects.Length, filesRead, written, unchanged, manifestPath);
+        return new OutputSigningResult(subjects.Length, filesRead, written, unchanged, manifestPath, documents);
     }
 
-    /// <summary>ECDSA signatures differ on every signing, so "unchanged" means: same statement, same key, and still valid.</summary>
-    internal static bool WriteBundleIfStatementChanged(string bundlePath, InTotoStatement statement, SigningKey key)
+    private static int PartCount(int subjects) => (subjects + InTotoStatement.MaxSubjects - 1) / InTotoStatement.MaxSubjects;
+
+    private static Subject[] Part(Subject[] subjects, int part) =>
+        subjects.Skip((part - 1) * InTotoStatement.MaxSubjects).Take(InTotoStatement.MaxSubjects).ToArray();
+
+    /// <summary>Signs statements into bundles, keeping an existing bundle whose statement says the same.</summary>
+    private sealed class StatementWriter(SigningKey key, Uri? timestampUrl, List<string> written, List<string> unchanged)
     {
-        byte[] payload = statement.ToJsonBytes();
-        if (File.Exists(bundlePath))
+        /// <summary>Returns the statement the bundle now holds: the new one, or the kept one.</summary>
+        public InTotoStatement Write(string bundlePath, InTotoStatement statement, IReadOnlyList<string> volatilePaths)
         {
+            if (TryKeep(bundlePath, statement, volatilePaths) is { } kept)
+            {
+                unchanged.Add(bundlePath);
+                return kept;
+            }
+            var bundle = AttestationSigner.SignPayload(InTotoStatement.PayloadType, statement.ToJsonBytes(), key, timestampUrl);
+            AtomicFile.WriteAllBytes(bundlePath, bundle.ToJsonBytes());
+            written.Add(bundlePath);
+            return statement;
+        }
+
+        /// <summary>ECDSA signatures differ on every signing, so "unchanged" means: same statement, same key, and still valid.</summary>
+        private InTotoStatement? TryKeep(string bundlePath, InTotoStatement statement, IReadOnlyList<string> volatilePaths)
+        {
+            if (!File.Exists(bundlePath)) return null;
             try
             {
                 var existing = BundleVerifier.VerifyStatement(bundlePath, [key.PublicKey]);
                 bool sameMaterial = key.Certificate is null
                     ? existing.Bundle.CertificateDer is null
                     : existing.Bundle.CertificateDer?.AsSpan().SequenceEqual(key.Certificate.RawData) == true;
-                if (sameMaterial && existing.Bundle.Dsse!.Payload.AsSpan().SequenceEqual(payload)) return false;
+                bool sameTimestamping = timestampUrl is null || existing.Bundle.Rfc3161Timestamps.Count > 0;
+                if (!sameMaterial || !sameTimestamping) return null;
+                if (volatilePaths.Count == 0)
+                {
+                    return existing.Bundle.Dsse!.Payload.AsSpan().SequenceEqual(statement.ToJsonBytes()) ? existing.Statement : null;
+                }
+                return Stable(existing.Statement, volatilePaths).AsSpan().SequenceEqual(Stable(statement, volatilePaths)) ? existing.Statement : null;
             }
             catch (BuildSigningException)
             {
-                // Damaged, foreign or differently signed: replace it.
+                return null; // Damaged, foreign or differently signed: replace it.
             }
         }
-        var bundle = AttestationSigner.SignPayload(InTotoStatement.PayloadType, payload, key);
-        AtomicFile.WriteAllBytes(bundlePath, bundle.ToJsonBytes());
-        return true;
+
+        private static byte[] Stable(InTotoStatement statement, IReadOnlyList<string> volatilePaths)
+        {
+            var predicate = (JsonObject)statement.Predicate.DeepClone();
+            foreach (string path in volatilePaths) Remove(predicate, path.Split('/'));
+            return (statement with { Predicate = predicate }).ToJsonBytes();
+        }
+
+        private static void Remove(JsonObject node, string[] path)
+        {
+            for (int i = 0; i < path.Length - 1; i++)
+            {
+                if (node[path[i]] is not JsonObject child) return;
+                node = child;
+            }
+            node.Remove(path[^1]);
+        }
     }
 
-    private static void DeleteStaleBundles(string attestationDirectory, IEnumerable<string> current)
+    /// <summary>.buildsigning/ belongs to BuildSigning: whatever this signing did not produce is from an older one.</summary>
+    private static void DeleteStaleFiles(string attestationDirectory, IEnumerable<string> current)
     {
         var keep = new HashSet<string>(current.Select(Path.GetFileName)!, StringComparer.Ordinal);
         foreach (string file in Directory.EnumerateFiles(attestationDirectory))
         {
-            string name = Path.GetFileName(file);
-            if (SignedOutputLayout.IsFilesBundleName(name) && !keep.Contains(name)) AtomicFile.TryDelete(file);
+            if (!keep.Contains(Path.GetFileName(file))) AtomicFile.TryDelete(file);
         }
     }
 }

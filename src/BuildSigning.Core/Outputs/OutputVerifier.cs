@@ -31,6 +31,9 @@ public sealed record OutputVerificationReport(
     int FilesChecked,
     IReadOnlyList<FileProblem> Problems)
 {
+    /// <summary>SBOMs, provenance and other statements over the same files, each signature verified.</summary>
+    public IReadOnlyList<VerifiedStatement> Attestations { get; init; } = [];
+
     public bool Succeeded => Problems.Count == 0;
     public JsonObject Predicate => FileStatements[0].Statement.Predicate;
 }
@@ -43,13 +46,15 @@ public static class OutputVerifier
         string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         if (!Directory.Exists(root)) throw Errors.OutputDirectoryMissing(root);
         string attestationDirectory = SignedOutputLayout.AttestationDirectory(root);
-        var bundlePaths = Directory.Exists(attestationDirectory)
-            ? Directory.EnumerateFiles(attestationDirectory).Where(p => SignedOutputLayout.IsFilesBundleName(Path.GetFileName(p))).Order(StringComparer.Ordinal).ToArray()
+        var allBundles = Directory.Exists(attestationDirectory)
+            ? Directory.EnumerateFiles(attestationDirectory, "*" + SigstoreBundle.FileSuffix).Order(StringComparer.Ordinal).ToArray()
             : [];
+        var bundlePaths = allBundles.Where(p => SignedOutputLayout.IsFilesBundleName(Path.GetFileName(p))).ToArray();
         if (bundlePaths.Length == 0) throw Errors.NoAttestations(root);
 
         var statements = bundlePaths.Select(p => BundleVerifier.VerifyStatement(p, trustedKeys)).ToArray();
         var signed = CollectSignedFiles(attestationDirectory, statements, out var excluded);
+        var attestations = allBundles.Except(bundlePaths).Select(p => VerifyAttestation(p, signed, trustedKeys)).ToArray();
 
         var actualNames = SignedOutputLayout.EnumerateCoveredFiles(root, excluded.Select(e => SignedOutputLayout.FullPath(root, e)), out var linked);
         var digests = FileDigester.DigestFiles(actualNames.Select(n => SignedOutputLayout.FullPath(root, n)).ToArray());
@@ -65,7 +70,42 @@ public static class OutputVerifier
         problems.AddRange(linked.Select(n => new FileProblem(FileProblemKind.Unexpected, n + "/")));
         problems.AddRange(signed.Keys.Where(n => !seen.Contains(n)).Order(StringComparer.Ordinal).Select(n => new FileProblem(FileProblemKind.Missing, n)));
         problems.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-        return new OutputVerificationReport(root, statements, actualNames.Count, problems);
+        return new OutputVerificationReport(root, statements, actualNames.Count, problems) { Attestations = attestations };
+    }
+
+    /// <summary>
+    /// A further attestation must be signed by a trusted key and be about exactly the signed files; a document written
+    /// beside it (sbom.spdx.json for sbom.spdx.sigstore.json) must say what the signed predicate says.
+    /// </summary>
+    private static VerifiedStatement VerifyAttestation(string bundlePath, IReadOnlyDictionary<string, string> signedFiles, IReadOnlyCollection<VerificationKey> trustedKeys)
+    {
+        var verified = BundleVerifier.VerifyStatement(bundlePath, trustedKeys);
+        foreach (var subject in verified.Statement.Subjects)
+        {
+            if (!signedFiles.TryGetValue(subject.Name, out string? digest) || digest != subject.Sha256Hex)
+            {
+                throw Errors.AttestationSubjectsMismatch(bundlePath, subject.Name);
+            }
+        }
+        string stem = Path.GetFileName(bundlePath)[..^SigstoreBundle.FileSuffix.Length];
+        string documentPath = Path.Combine(Path.GetDirectoryName(bundlePath)!, stem + ".json");
+        if (File.Exists(documentPath))
+        {
+            JsonNode? document;
+            try
+            {
+                document = JsonNode.Parse(File.ReadAllBytes(documentPath));
+            }
+            catch (JsonException)
+            {
+                document = null;
+            }
+            if (document is null || !JsonNode.DeepEquals(document, verified.Statement.Predicate))
+            {
+                throw Errors.AttestationDocumentModified(documentPath, bundlePath);
+            }
+        }
+        return verified;
     }
 
     /// <summary>The union of all parts' subjects, after checking the parts belong to one signed manifest and none is missing.</summary>

@@ -21,8 +21,11 @@ public static class SignedOutputLayout
 
     public static string ManifestPath(string root) => Path.Combine(root, DirectoryName, ManifestFileName);
 
-    public static string FilesBundleName(int part, int parts) =>
-        parts == 1 ? $"{FilesBundlePrefix}.sigstore.json" : $"{FilesBundlePrefix}.{part}.sigstore.json";
+    public static string FilesBundleName(int part, int parts) => BundleName(FilesBundlePrefix, part, parts);
+
+    /// <summary>"&lt;stem&gt;.sigstore.json", or "&lt;stem&gt;.&lt;part&gt;.sigstore.json" when a signing needs several parts.</summary>
+    public static string BundleName(string stem, int part, int parts) =>
+        parts == 1 ? $"{stem}.sigstore.json" : $"{stem}.{part}.sigstore.json";
 
     public static bool IsFilesBundleName(string fileName) =>
         fileName.StartsWith(FilesBundlePrefix + ".", StringComparison.Ordinal)

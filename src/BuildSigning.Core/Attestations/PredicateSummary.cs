@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BuildSigning.Core.Outputs;
+
+namespace BuildSigning.Core.Attestations;
+
+/// <summary>One line that says what a statement's predicate holds: what `buildsign verify` and `inspect` print.</summary>
+public static class PredicateSummary
+{
+    public const string SpdxType = "https://spdx.dev/Document/v2.3";
+    public const string CycloneDxType = "https://cyclonedx.org/bom";
+    public const string SlsaProvenanceType = "https://slsa.dev/provenance/v1";
+
+    public static string Describe(InTotoStatement statement)
+    {
+        var p = statement.Predicate;
+        switch (statement.PredicateType)
+        {
+            case SignedOutputLayout.PredicateType:
+                return $"file manifest ({Text(p["kind"])}): part {p["part"]} of {p["parts"]}, {p["manifest"]?["files"]} files";
+            case SpdxType:
+                var packages = (p["packages"] as JsonArray ?? []).OfType<JsonObject>().ToArray();
+                var spdxLicenses = packages.Select(x => Text(x["licenseDeclared"])).Where(IsKnown).Distinct().Order(StringComparer.Ordinal);
+                return $"SPDX 2.3 SBOM: {packages.Length} packages, {(p["files"] as JsonArray)?.Count ?? 0} files; licenses: {Join(spdxLicenses)}";
+            case CycloneDxType:
+                var components = (p["components"] as JsonArray ?? []).OfType<JsonObject>().ToArray();
+                var cdxLicenses = components.SelectMany(c => (c["licenses"] as JsonArray ?? []).OfType<JsonObject>())
+                    .Select(l => Text(l["expression"]) ?? Text(l["license"]?["id"]) ?? Text(l["license"]?["name"])).Where(IsKnown).Distinct().Order(StringComparer.Ordinal);
+                return $"CycloneDX {Text(p["specVersion"])} SBOM: {components.Length} components, {(p["dependencies"] as JsonArray)?.Count ?? 0} dependency entries; licenses: {Join(cdxLicenses)}";
+            case SlsaProvenanceType:
+                return $"SLSA provenance v1: builder {Text(p["runDetails"]?["builder"]?["id"])}, build type {Text(p["buildDefinition"]?["buildType"])}, "
+                    + $"{(p["buildDefinition"]?["resolvedDependencies"] as JsonArray)?.Count ?? 0} resolved dependencies";
+            default:
+                return $"predicate {statement.PredicateType}";
+        }
+    }
+
+    private static bool IsKnown(string? value) => !string.IsNullOrEmpty(value) && value is not ("NOASSERTION" or "NONE");
+
+    private static string Join(IEnumerable<string?> values)
+    {
+        var list = values.ToList();
+        return list.Count == 0 ? "none declared" : string.Join(", ", list);
+    }
+
+    private static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
+}

@@ -1,0 +1,20 @@
+using System.Text.Json.Nodes;
+
+namespace BuildSigning.Core.Outputs;
+
+/// <summary>
+/// A further statement over the same subjects as the file statement (an SBOM, provenance). Its predicate is also
+/// written to <c>.buildsigning/&lt;Name&gt;.json</c> when <see cref="WriteDocument"/> is set.
+/// </summary>
+/// <param name="Name">File stem in .buildsigning/, e.g. "sbom.spdx".</param>
+/// <param name="VolatilePaths">
+/// Predicate fields that record when, not what (creation time, run ids, content-derived ids that include the time),
+/// as '/'-separated paths. A signature whose predicate differs from the new one only there is kept, so an
+/// unchanged build re-signs nothing.
+/// </param>
+public sealed record AttestationDocument(
+    string Name,
+    string PredicateType,
+    JsonObject Predicate,
+    IReadOnlyList<string> VolatilePaths,
+    bool WriteDocument);

@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+using BuildSigning.Core.Diagnostics;
+using BuildSigning.Core.Hashing;
+using BuildSigning.Core.Provenance;
+using BuildSigning.Core.Sbom;
+
+namespace BuildSigning.Core.Outputs;
+
+/// <summary>Which attestations a publish (or pack) adds beside the file statement, and what they describe.</summary>
+public sealed record BuildAttestationOptions
+{
+    public required string AssetsFile { get; init; }
+    public bool WriteSpdx { get; init; } = true;
+    public bool WriteCycloneDx { get; init; } = true;
+    public bool WriteProvenance { get; init; } = true;
+
+    /// <summary>Everything the SBOMs say about the project; Files and Created are filled in here.</summary>
+    public required SbomInput Sbom { get; init; }
+
+    /// <summary>Everything the provenance says about the build; Packages and FinishedOn are filled in here.</summary>
+    public required ProvenanceInput Provenance { get; init; }
+
+    public IReadOnlyList<RuntimePackReference>? RuntimePacks { get; init; }
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
+}
+
+/// <summary>Builds the SPDX, CycloneDX and SLSA provenance attestation documents of one build.</summary>
+public static class BuildAttestations
+{
+    public const string SpdxName = "sbom.spdx";
+    public const string CycloneDxName = "sbom.cdx";
+    public const string ProvenanceName = "provenance";
+
+    // Fields that record when a document was made, not what it says (documentNamespace and serialNumber are derived from
+    // the content including the time).
+    private static readonly string[] SpdxVolatile = ["creationInfo/created", "documentNamespace"];
+    private static readonly string[] CycloneDxVolatile = ["serialNumber", "metadata/timestamp"];
+    private static readonly string[] ProvenanceVolatile = ["runDetails/metadata"];
+
+    /// <summary>The documents for a published folder: SBOMs list every published file with SHA-256 and SHA-1.</summary>
+    public static IReadOnlyList<AttestationDocument> ForFiles(BuildAttestationOptions options, IReadOnlyList<string> names,
+        IReadOnlyList<FileDigest> digests, ICollection<Diagnostic> warnings)
+    {
+        var files = names.Select((n, i) => new SbomFile(n, digests[i].Sha256Hex, Hex.Lower(digests[i].Sha1 ?? throw new InvalidOperationException("SHA-1 digests are needed for the SBOM."))))
+            .ToArray();
+        return Create(options, files, warnings);
+    }
+
+    public static IReadOnlyList<AttestationDocument> Create(BuildAttestationOptions options, IReadOnlyList<SbomFile>? files, ICollection<Diagnostic> warnings)
+    {
+        var documents = new List<AttestationDocument>();
+        if (!options.WriteSpdx && !options.WriteCycloneDx && !options.WriteProvenance) return documents;
+
+        var now = DateTimeOffset.UtcNow;
+        var created = SourceDateEpoch.Resolve(options.Environment, now, out var epochWarning);
+        if (epochWarning is not null) warnings.Add(epochWarning);
+        bool reproducible = !string.IsNullOrWhiteSpace(options.Environment(SourceDateEpoch.VariableName)) && epochWarning is null;
+
+        var sbom = SbomDocuments.Generate(options.AssetsFile, options.Sbom with { Files = files, Created = created }, options.RuntimePacks);
+        foreach (var warning in sbom.Warnings) warnings.Add(warning);
+
+        if (options.WriteSpdx) documents.Add(new AttestationDocument(SpdxName, SpdxWriter.PredicateType, Parse(sbom.Spdx), SpdxVolatile, WriteDocument: true));
+        if (options.WriteCycloneDx) documents.Add(new AttestationDocument(CycloneDxName, CycloneDxWriter.PredicateType, Parse(sbom.CycloneDx), CycloneDxVolatile, WriteDocument: true));
+        if (options.WriteProvenance)
+        {
+            var input = options.Provenance with
+            {
+                Packages = sbom.Model.Components,
+                StartedOn = reproducible ? created : options.Provenance.StartedOn,
+                FinishedOn = reproducible ? created : now,
+            };
+            documents.Add(new AttestationDocument(ProvenanceName, SlsaProvenance.PredicateType, SlsaProvenance.BuildPredicate(input), ProvenanceVolatile, WriteDocument: false));
+        }
+        return documents;
+    }
+
+    private static JsonObject Parse(byte[] document) => (JsonObject)JsonNode.Parse(document)!;
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Reflection;
+using BuildSigning.Core.Diagnostics;
+using BuildSigning.Core.Keys;
+using BuildSigning.Core.Outputs;
+using BuildSigning.Core.Provenance;
+using BuildSigning.Core.Sbom;
+using Microsoft.Build.Framework;
+
+namespace BuildSigning.Tasks;
+
+/// <summary>A task that signs with the configured key and can add SBOM and provenance attestations (see BuildSigning.targets).</summary>
+public abstract class AttestingTask : BuildSigningTask
+{
+    public string? KeyFile { get; set; }
+    public string? KeyPasswordVariable { get; set; }
+    public string? CertificateFile { get; set; }
+    public bool RequireSigningKey { get; set; }
+    public string? RequireSigningKeyReason { get; set; }
+    public string? TimestampUrl { get; set; }
+
+    public string? SbomFormats { get; set; }
+    public bool GenerateProvenance { get; set; }
+    public string? AssetsFile { get; set; }
+    public string? ProjectFullPath { get; set; }
+    public string? ProjectVersion { get; set; }
+    public string? PackageId { get; set; }
+    public string? Configuration { get; set; }
+    public string? TargetFramework { get; set; }
+    public string? RuntimeIdentifier { get; set; }
+    public string? OutputType { get; set; }
+    public string? Authors { get; set; }
+    public string? PackageLicenseExpression { get; set; }
+    public string? SdkVersion { get; set; }
+    public string? MSBuildVersion { get; set; }
+    public string? RepositoryUrl { get; set; }
+    public string? SourceRevisionId { get; set; }
+    public string? BuilderId { get; set; }
+    public string? BuildStartedAt { get; set; }
+    /// <summary>@(ResolvedRuntimePack) of a self-contained publish: NuGetPackageId, NuGetPackageVersion, PackageDirectory.</summary>
+    public ITaskItem[] RuntimePacks { get; set; } = [];
+    /// <summary>Properties that change the output, for the provenance: item = property name, metadata Value.</summary>
+    public ITaskItem[] ProvenanceProperties { get; set; } = [];
+
+    protected static string ToolVersion { get; } =
+        typeof(AttestingTask).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    protected SigningKey ResolveKey() => SigningKeyCache.Resolve(BuildEngine, new KeyConfiguration(
+        NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), RequireSigningKey, NullIfEmpty(RequireSigningKeyReason)));
+
+    protected Uri? ResolveTimestampUrl() => NullIfEmpty(TimestampUrl) is { } url ? Core.Attestations.Rfc3161Client.ParseUrl(url) : null;
+
+    /// <summary>The attestation settings, or null when neither SBOMs nor provenance are wanted.</summary>
+    protected BuildAttestationOptions? AttestationOptions(string command)
+    {
+        var formats = ParseFormats(SbomFormats);
+        if (formats.Count == 0 && !GenerateProvenance) return null;
+
+        var warnings = new List<Diagnostic>();
+        var builder = BuilderIdentity.Resolve(NullIfEmpty(BuilderId), Environment.GetEnvironmentVariable, out var builderWarning);
+        if (builderWarning is not null) warnings.Add(builderWarning);
+        string projectPath = ProjectFullPath ?? "";
+        var source = GitSource.Resolve(Path.GetDirectoryName(projectPath), NullIfEmpty(RepositoryUrl), NullIfEmpty(SourceRevisionId), warnings);
+        foreach (var warning in warnings) LogWarning(warning);
+
+        string name = Path.GetFileNameWithoutExtension(projectPath);
+        return new BuildAttestationOptions
+        {
+            AssetsFile = AssetsFile ?? "",
+            WriteSpdx = formats.Contains("spdx"),
+            WriteCycloneDx = formats.Contains("cyclonedx"),
+            WriteProvenance = GenerateProvenance,
+            RuntimePacks = RuntimePacks.Select(p => new RuntimePackReference(
+                p.GetMetadata("NuGetPackageId") is { Length: > 0 } id ? id : p.ItemSpec,
+                p.GetMetadata("NuGetPackageVersion"),
+                NullIfEmpty(p.GetMetadata("PackageDirectory")))).ToArray(),
+            Sbom = new SbomInput
+            {
+                ProjectName = name,
+                ProjectVersion = NullIfEmpty(ProjectVersion) ?? "1.0.0",
+                PackageId = NullIfEmpty(PackageId),
+                ProjectPath = projectPath,
+                TargetFramework = TargetFramework ?? "",
+                RuntimeIdentifier = NullIfEmpty(RuntimeIdentifier),
+                SdkVersion = SdkVersion ?? "",
+                IsApplication = OutputType is "Exe" or "WinExe",
+                LicenseExpression = NullIfEmpty(PackageLicenseExpression),
+                Authors = NullIfEmpty(Authors),
+                Created = DateTimeOffset.UtcNow,
+                ToolVersion = ToolVersion,
+            },
+            Provenance = new ProvenanceInput
+            {
+                Command = command,
+                ProjectPath = projectPath,
+                Configuration = NullIfEmpty(Configuration),
+                TargetFramework = TargetFramework ?? "",
+                RuntimeIdentifier = NullIfEmpty(RuntimeIdentifier),
+                Properties = ProvenanceProperties.ToDictionary(p => p.ItemSpec, p => NullIfEmpty(p.GetMetadata("Value")), StringComparer.Ordinal),
+                SdkVersion = SdkVersion ?? "",
+                MSBuildVersion = NullIfEmpty(MSBuildVersion),
+                Source = source,
+                Builder = builder,
+                ToolVersion = ToolVersion,
+                StartedOn = DateTimeOffset.TryParse(BuildStartedAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var started) ? started : null,
+            },
+        };
+    }
+
+    private static HashSet<string> ParseFormats(string? formats)
+    {
+        var result = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string raw in (formats ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string format = raw.ToLowerInvariant() switch
+            {
+                "spdx" or "spdx2.3" or "spdx-2.3" => "spdx",
+                "cyclonedx" or "cdx" or "cyclonedx1.6" => "cyclonedx",
+                "none" => "",
+                _ => throw Errors.SbomFormatUnknown(raw),
+            };
+            if (format.Length > 0) result.Add(format);
+        }
+        return result;
+    }
+}
