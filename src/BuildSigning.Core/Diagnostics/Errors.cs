@@ -27,6 +27,9 @@ public static class Errors
     public static BuildSigningException OutputFileUnreadable(string path, Exception e) => Create(nameof(OutputFileUnreadable), e, path, Sentence(e));
     public static BuildSigningException LinkedDirectoryInOutput(string root, string name) => Create(nameof(LinkedDirectoryInOutput), null, root, name);
     public static BuildSigningException DirectoryLockTimeout(string directory, Exception e) => Create(nameof(DirectoryLockTimeout), e, directory);
+    public static BuildSigningException SbomFormatUnknown(string format) => Create(nameof(SbomFormatUnknown), null, format);
+    public static BuildSigningException AttestationSubjectsMismatch(string bundle, string subject) => Create(nameof(AttestationSubjectsMismatch), null, bundle, subject);
+    public static BuildSigningException AttestationDocumentModified(string document, string bundle) => Create(nameof(AttestationDocumentModified), null, document, bundle);
     public static BuildSigningException OutputDirectoryMissing(string path) => Create(nameof(OutputDirectoryMissing), null, path);
     public static BuildSigningException FileWriteFailed(string path, Exception e) => Create(nameof(FileWriteFailed), e, path, Sentence(e));
     public static BuildSigningException BundleMalformed(string path, string reason, Exception? e = null) => Create(nameof(BundleMalformed), e, path, EndSentence(reason));

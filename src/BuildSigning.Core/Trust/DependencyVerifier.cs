@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using BuildSigning.Core.Assets;
+using BuildSigning.Core.Diagnostics;
+using BuildSigning.Core.Hashing;
+
+namespace BuildSigning.Core.Trust;
+
+/// <summary>What to verify: the restore output, the effective policy, and where to keep the verdict cache.</summary>
+public sealed record DependencyVerificationRequest(string AssetsFilePath, TrustPolicy Policy, string? CacheFilePath = null)
+{
+    /// <summary>The clock for exception expiry and certificate validity; defaults to now.</summary>
+    public DateTimeOffset? Now { get; init; }
+
+    /// <summary>Packages verified at once; 0 means one per processor.</summary>
+    public int MaxDegreeOfParallelism { get; init; }
+}
+
+/// <summary>Verdicts for every package of the restore output, errors and warnings ready to log.</summary>
+public sealed record DependencyVerificationResult(IReadOnlyList<PackageTrustResult> Packages, TrustPolicy Policy, int CacheHits, TimeSpan Elapsed)
+{
+    public IReadOnlyList<Diagnostic> Errors => Packages.Where(p => p.IsError).Select(p => p.Diagnostic!).ToList();
+    public IReadOnlyList<Diagnostic> Warnings => Packages.Where(p => p.IsWarning).Select(p => p.Diagnostic!).ToList();
+    public bool Succeeded => !Packages.Any(p => p.IsError);
+}
+
+/// <summary>
+/// Restore-time dependency verification: every package of project.assets.json (all targets), checked from its .nupkg in the
+/// package folders (so packages extracted long ago are checked too), against the trust policy, in parallel, with
+/// verdicts cached by package id, version, .nupkg SHA-512 and policy hash.
+/// </summary>
+public static class DependencyVerifier
+{
+    public static DependencyVerificationResult Verify(DependencyVerificationRequest request, CancellationToken cancellationToken = default) =>
+        Verify(ProjectAssetsFile.Load(request.AssetsFilePath), request.Policy, request.CacheFilePath, request.Now, request.MaxDegreeOfParallelism, cancellationToken);
+
+    public static DependencyVerificationResult Verify(ProjectAssetsFile assets, TrustPolicy policy, string? cacheFilePath = null, DateTimeOffset? now = null,
+        int maxDegreeOfParallelism = 0, CancellationToken cancellationToken = default)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var clock = now ?? DateTimeOffset.UtcNow;
+        var cache = VerdictCache.Load(cacheFilePath);
+        var packages = assets.Libraries.Where(l => l.IsPackage)
+            .OrderBy(l => l.Name, StringComparer.OrdinalIgnoreCase).ThenBy(l => l.Version, StringComparer.OrdinalIgnoreCase).ToArray();
+        var results = new PackageTrustResult[packages.Length];
+        int cacheHits = 0;
+
+        Parallel.For(0, packages.Length, new ParallelOptions
+        {
+            MaxDegreeOfParallelism = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount,
+            CancellationToken = cancellationToken,
+        }, i =>
+        {
+            results[i] = VerifyPackage(assets, packages[i], policy, cache, clock);
+            if (results[i].FromCache) Interlocked.Increment(ref cacheHits);
+        });
+
+        if (!string.IsNullOrEmpty(cacheFilePath))
+        {
+            try
+            {
+                cache.Save(cacheFilePath);
+            }
+            catch (BuildSigningException)
+            {
+                // The cache only saves time; a read-only obj folder must not fail the restore.
+            }
+        }
+        return new DependencyVerificationResult(results, policy, cacheHits, stopwatch.Elapsed);
+    }
+
+    private static PackageTrustResult VerifyPackage(ProjectAssetsFile assets, AssetsLibrary library, TrustPolicy policy, VerdictCache cache, DateTimeOffset now)
+    {
+        string id = library.Name, version = library.Version;
+        string? directory = assets.FindPackageDirectory(library);
+        string? nupkg = directory is null ? null : FindNupkg(directory, id, version);
+        if (nupkg is null)
+        {
+            string where = directory ?? string.Join(", ", assets.PackageFolders.Select(f => Path.Combine(f, library.Path ?? id.ToLowerInvariant())));
+            return PackageTrustEvaluator.ApplyExceptions(policy, id, version, null, TrustMessages.PackageNupkgMissing(id, version, where), now);
+        }
+
+        string sha512Hex;
+        try
+        {
+            sha512Hex = Sha512(nupkg, cache);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageUnreadable(id, version, nupkg, e.Message, directory!));
+        }
+
+        // A verdict is cached only for a .nupkg that was checked against what restore recorded, so a hit needs no more.
+        if (cache.TryGetVerdict(id, version, sha512Hex, policy.Hash, now, out var cached))
+        {
+            return new PackageTrustResult(id, version, nupkg, cached.Verdict, null, cached.TrustedBy, cached.ValidUntil, FromCache: true);
+        }
+
+        // The .nupkg must still be the one restore extracted: restore recorded its SHA-512 in <id>.<version>.nupkg.sha512,
+        // and its content hash in the assets file (the same value for an unsigned package; the hash without the signature
+        // for a signed one, whose content the integrity check below covers).
+        string actual = Convert.ToBase64String(Convert.FromHexString(sha512Hex));
+        bool differsFromAssets = library.Sha512Base64 is { Length: > 0 } && !string.Equals(actual, library.Sha512Base64, StringComparison.Ordinal);
+        string? recorded = differsFromAssets ? ReadRecordedSha512(nupkg) : null;
+        if (recorded is not null && !string.Equals(actual, recorded, StringComparison.Ordinal))
+        {
+            return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageChangedAfterRestore(id, version, nupkg, actual, recorded, directory!));
+        }
+
+        PackageTrustResult result;
+        using (var package = PackageSignatureInspector.Open(nupkg))
+        {
+            // Without a .nupkg.sha512, an unsigned package's SHA-512 must equal the assets file's (the same hash for unsigned packages).
+            if (differsFromAssets && recorded is null && package.ReadError is null && !package.IsSigned)
+            {
+                return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageChangedAfterRestore(id, version, nupkg, actual, library.Sha512Base64!, directory!));
+            }
+            result = PackageTrustEvaluator.Evaluate(policy, id, version, package, now);
+        }
+        if (result.IsAllowed) cache.SetVerdict(id, version, sha512Hex, policy.Hash, new VerdictCache.CachedVerdict(result.Verdict, result.TrustedBy ?? "", result.ValidUntil));
+        return result;
+    }
+
+    /// <summary>The base64 SHA-512 restore wrote next to the .nupkg when it extracted it, or null when there is none.</summary>
+    private static string? ReadRecordedSha512(string nupkg)
+    {
+        try
+        {
+            string path = nupkg + ".sha512";
+            return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The package's .nupkg in its folder: NuGet's lower-case "id.version.nupkg", else the only .nupkg there.</summary>
+    internal static string? FindNupkg(string directory, string id, string version)
+    {
+        string expected = Path.Combine(directory, $"{id.ToLowerInvariant()}.{version.ToLowerInvariant()}.nupkg");
+        if (File.Exists(expected)) return expected;
+        try
+        {
+            var candidates = Directory.GetFiles(directory, "*.nupkg");
+            return candidates.Length == 1 ? candidates[0] : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The .nupkg's SHA-512 (hex), read from the cache when the file's stamp is unchanged, else hashed.</summary>
+    private static string Sha512(string path, VerdictCache cache)
+    {
+        var before = FileStamp.Get(path) ?? throw new FileNotFoundException($"'{path}' does not exist.", path);
+        if (cache.TryGetSha512(path, before, out string known)) return known;
+        byte[] digest;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.SequentialScan))
+        {
+            digest = SHA512.HashData(stream);
+        }
+        string hex = Hex.Lower(digest);
+        // A file rewritten while we hashed it gets a new stamp; remembering the old stamp would hide that change.
+        if (FileStamp.Get(path) == before) cache.SetSha512(path, before, hex);
+        return hex;
+    }
+}

@@ -1,0 +1,335 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using BuildSigning.Core.Attestations;
+using BuildSigning.Core.Diagnostics;
+using BuildSigning.Core.Hashing;
+using BuildSigning.Core.Keys;
+using NuGet.Common;
+using NuGet.Packaging;
+using NuGet.Packaging.Signing;
+using HashAlgorithmName = System.Security.Cryptography.HashAlgorithmName;
+
+namespace BuildSigning.Core.Trust;
+
+/// <summary>One NuGet signature of a package: its certificate, timestamp (as claimed, not yet verified) and repository data.</summary>
+public sealed class PackageSignature
+{
+    internal PackageSignature(Signature signature, bool isCountersignature)
+    {
+        NuGetSignature = signature;
+        IsCountersignature = isCountersignature;
+        Kind = signature.Type == SignatureType.Author ? SignerKind.Author : SignerKind.Repository;
+        FriendlyName = isCountersignature ? "repository countersignature" : Kind == SignerKind.Author ? "author signature" : "repository signature";
+        var certificate = signature.SignerInfo.Certificate;
+        CertificateDer = certificate?.RawData ?? [];
+        Subject = certificate?.Subject ?? "(no certificate)";
+        NotBefore = certificate is null ? DateTimeOffset.MinValue : new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
+        NotAfter = certificate is null ? DateTimeOffset.MinValue : new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
+        ClaimedTimestamp = signature.Timestamps.Count > 0 ? signature.Timestamps[0].GeneralizedTime : null;
+        if (signature is IRepositorySignature repository)
+        {
+            Owners = repository.PackageOwners ?? [];
+            ServiceIndex = repository.V3ServiceIndexUrl;
+        }
+    }
+
+    internal Signature NuGetSignature { get; }
+    public bool IsCountersignature { get; }
+    public SignerKind Kind { get; }
+
+    /// <summary>"author signature", "repository signature" or "repository countersignature".</summary>
+    public string FriendlyName { get; }
+    public byte[] CertificateDer { get; }
+    public string Subject { get; }
+    public DateTimeOffset NotBefore { get; }
+    public DateTimeOffset NotAfter { get; }
+
+    /// <summary>The RFC 3161 timestamp's time as the signature claims it; trusted only once <see cref="SignatureCheck.TrustedTime"/> says so.</summary>
+    public DateTimeOffset? ClaimedTimestamp { get; }
+    public IReadOnlyList<string> Owners { get; } = [];
+    public Uri? ServiceIndex { get; }
+
+    public string Fingerprint(HashAlgorithmName algorithm = default) =>
+        CertificateFingerprint.Compute(CertificateDer, algorithm.Name is null ? HashAlgorithmName.SHA256 : algorithm);
+
+    public bool Matches(CertificateFingerprint fingerprint) => CertificateDer.Length > 0 && fingerprint.Matches(CertificateDer);
+
+    /// <summary>For messages: "author signature by 'CN=…' (SHA256 ABC…)" plus owners for repository signatures.</summary>
+    public string Describe()
+    {
+        string text = $"{FriendlyName} by '{Subject}' (SHA256 {Fingerprint()})";
+        return Owners.Count > 0 ? $"{text}, owners {string.Join(", ", Owners)}" : text;
+    }
+}
+
+/// <summary>NuGet's verdict on one signature: cryptography, certificate chain, timestamp and validity at signing time.</summary>
+/// <param name="Valid">Everything checked out, including a chain to a trusted root.</param>
+/// <param name="OnlyUntrustedRoot">Everything checked out except that the chain ends in an untrusted root (NU3018).</param>
+/// <param name="Issues">NuGet's error messages ("NU3037: …").</param>
+/// <param name="TrustedTime">The signing time NuGet verified (the timestamp's), or null when not timestamped or not verified.</param>
+public sealed record SignatureCheck(bool Valid, bool OnlyUntrustedRoot, IReadOnlyList<string> Issues, DateTimeOffset? TrustedTime)
+{
+    public string IssuesText => Issues.Count == 0 ? "NuGet rejected it without details." : string.Join(" ", Issues.Select(i => Errors.EndSentence(i)));
+}
+
+/// <summary>A BuildSigning Sigstore bundle carried in a package, checked against the trusted keys.</summary>
+/// <param name="Entry">Its path inside the .nupkg.</param>
+/// <param name="KeyId">The key that signed it (as the bundle names it), when it could be read.</param>
+/// <param name="TrustedKey">The trusted key that verified it, or null.</param>
+/// <param name="Problem">Why a bundle by a trusted key does not hold (bad signature, package content differs), else null.</param>
+public sealed record CarriedBundle(string Entry, KeyId? KeyId, TrustedKey? TrustedKey, string? Problem)
+{
+    public bool Verified => TrustedKey is not null && Problem is null;
+}
+
+/// <summary>
+/// An opened .nupkg: its signatures read by NuGet.Packaging, and checks on demand (integrity, one signature's trust and
+/// validity, carried Sigstore bundles). Opening reads only the signature entry; each check costs only when asked for.
+/// </summary>
+public sealed class InspectedPackage : IDisposable
+{
+    private readonly PackageArchiveReader? _reader;
+    private readonly PrimarySignature? _primary;
+
+    internal InspectedPackage(string path, PackageArchiveReader? reader, PrimarySignature? primary, IReadOnlyList<string> bundleEntries, string? readError)
+    {
+        Path = path;
+        _reader = reader;
+        _primary = primary;
+        BundleEntries = bundleEntries;
+        ReadError = readError;
+        if (primary is not null)
+        {
+            Primary = new PackageSignature(primary, isCountersignature: false);
+            var countersignature = RepositoryCountersignature.GetRepositoryCountersignature(primary);
+            if (countersignature is not null) Countersignature = new PackageSignature(countersignature, isCountersignature: true);
+        }
+    }
+
+    public string Path { get; }
+
+    /// <summary>Set when the file is not a readable package or its signature cannot be parsed; then nothing else is known.</summary>
+    public string? ReadError { get; }
+    public bool IsSigned => Primary is not null;
+    public PackageSignature? Primary { get; }
+    public PackageSignature? Countersignature { get; }
+    public IReadOnlyList<string> BundleEntries { get; }
+
+    public IEnumerable<PackageSignature> Signatures => new[] { Primary, Countersignature }.OfType<PackageSignature>();
+
+    /// <summary>NuGet's integrity check: the signed content hash against the package's bytes. Null when intact, else why not.</summary>
+    public string? CheckIntegrity()
+    {
+        if (_reader is null || _primary is null) return null;
+        try
+        {
+            var result = PackageSignatureInspector.Integrity.GetTrustResultAsync(_reader, _primary, PackageSignatureInspector.IntegritySettings, CancellationToken.None)
+                .GetAwaiter().GetResult();
+            return result.Trust == SignatureVerificationStatus.Valid ? null : Describe(result.Issues, "the signed content hash does not match the package.");
+        }
+        catch (Exception e) when (e is SignatureException or InvalidDataException or IOException or CryptographicException or InvalidOperationException)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>
+    /// Verifies one signature the way NuGet's require mode does, but on its own (no deferral to the other signature):
+    /// cryptography, RFC 3161 timestamp, chain (revocation offline), and the certificate's validity at the verified
+    /// timestamp (or now, without one).
+    /// </summary>
+    public SignatureCheck Verify(PackageSignature signature)
+    {
+        if (_reader is null || _primary is null) throw new InvalidOperationException("The package is not signed.");
+        var settings = new SignedPackageVerifierSettings(
+            allowUnsigned: false, allowIllegal: false, allowUntrusted: false, allowIgnoreTimestamp: false, allowMultipleTimestamps: true,
+            allowNoTimestamp: true, allowUnknownRevocation: true, reportUnknownRevocation: false,
+            verificationTarget: signature.IsCountersignature || signature.Kind == SignerKind.Repository ? VerificationTarget.Repository : VerificationTarget.Author,
+            signaturePlacement: signature.IsCountersignature ? SignaturePlacement.Countersignature : SignaturePlacement.PrimarySignature,
+            repositoryCountersignatureVerificationBehavior: signature.IsCountersignature ? SignatureVerificationBehavior.Always : SignatureVerificationBehavior.Never,
+            revocationMode: RevocationMode.Offline);
+        try
+        {
+            var result = PackageSignatureInspector.Trust.GetTrustResultAsync(_reader, _primary, settings, CancellationToken.None).GetAwaiter().GetResult();
+            var errors = result.Issues.Where(i => i.Level == LogLevel.Error).ToList();
+            bool valid = result.Trust == SignatureVerificationStatus.Valid;
+            bool onlyRoot = !valid && errors.Count > 0 && errors.All(e => e.Code == NuGetLogCode.NU3018);
+            DateTimeOffset? time = (valid || onlyRoot) && signature.NuGetSignature.Timestamps.Count > 0 ? signature.NuGetSignature.Timestamps[0].GeneralizedTime : null;
+            return new SignatureCheck(valid, onlyRoot, errors.Select(e => $"{e.Code}: {e.Message}").ToList(), time);
+        }
+        catch (Exception e) when (e is SignatureException or CryptographicException or InvalidOperationException)
+        {
+            return new SignatureCheck(false, false, [e.Message], null);
+        }
+    }
+
+    /// <summary>Cheap cryptographic check of a signature not otherwise verified (no chain, no timestamp): the signer's signature value verifies.</summary>
+    public string? CheckSignatureValue(PackageSignature signature)
+    {
+        try
+        {
+            signature.NuGetSignature.SignerInfo.CheckSignature(verifySignatureOnly: true);
+            return null;
+        }
+        catch (CryptographicException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>
+    /// Checks every carried bundle (.buildsigning/*.sigstore.json). A bundle by a trusted key must verify and its statement's
+    /// subjects must be exactly the package's entries (all but .signature.p7s and .buildsigning/) with their SHA-256.
+    /// </summary>
+    public IReadOnlyList<CarriedBundle> CheckBundles(IReadOnlyList<TrustedKey> trustedKeys)
+    {
+        if (BundleEntries.Count == 0) return [];
+        var results = new List<CarriedBundle>();
+        Dictionary<string, string>? entries = null;
+        try
+        {
+            using var zip = ZipFile.OpenRead(Path);
+            foreach (string name in BundleEntries)
+            {
+                var entry = zip.GetEntry(name);
+                if (entry is null) { results.Add(new CarriedBundle(name, null, null, null)); continue; }
+                byte[] json;
+                using (var stream = entry.Open()) json = ReadAll(stream);
+                var bundle = SigstoreBundle.TryParse(json, out _);
+                if (bundle is null) { results.Add(new CarriedBundle(name, null, null, null)); continue; }
+                KeyId? keyId = BundleKeyId(bundle, out var certificateKey);
+                var trusted = keyId is null ? null : trustedKeys.FirstOrDefault(k => k.KeyId.Equals(keyId));
+                if (trusted is null) { results.Add(new CarriedBundle(name, keyId, null, null)); continue; }
+                var key = trusted.PublicKey ?? certificateKey;
+                if (key is null)
+                {
+                    results.Add(new CarriedBundle(name, keyId, trusted, $"trusted key '{trusted.Name}' is given by key id only and the bundle carries no certificate with the public key"));
+                    continue;
+                }
+                try
+                {
+                    var verified = BundleVerifier.VerifyStatement(name, bundle, [key]);
+                    entries ??= HashEntries(zip);
+                    results.Add(new CarriedBundle(name, keyId, trusted, CompareSubjects(verified.Statement.Subjects, entries)));
+                }
+                catch (BuildSigningException e)
+                {
+                    results.Add(new CarriedBundle(name, keyId, trusted, e.Diagnostic.Text));
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return [new CarriedBundle(BundleEntries[0], null, null, e.Message)];
+        }
+        return results;
+    }
+
+    private static KeyId? BundleKeyId(SigstoreBundle bundle, out VerificationKey? certificateKey)
+    {
+        certificateKey = null;
+        if (bundle.CertificateDer is { } der)
+        {
+            try
+            {
+                using var certificate = X509CertificateLoader.LoadCertificate(der);
+                certificateKey = VerificationKey.FromCertificate(certificate, "bundle certificate");
+                return certificateKey.Id;
+            }
+            catch (Exception e) when (e is CryptographicException or BuildSigningException)
+            {
+                return null;
+            }
+        }
+        return KeyId.TryParse(bundle.PublicKeyHint, out var id) ? id : null;
+    }
+
+    private Dictionary<string, string> HashEntries(ZipArchive zip)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in zip.Entries)
+        {
+            if (IsExcludedFromBundles(entry.FullName) || entry.FullName.EndsWith('/')) continue;
+            using var stream = entry.Open();
+            result[entry.FullName] = Hex.Lower(SHA256.HashData(stream));
+        }
+        return result;
+    }
+
+    internal static bool IsExcludedFromBundles(string entry) =>
+        entry.StartsWith(".buildsigning/", StringComparison.Ordinal) || string.Equals(entry, ".signature.p7s", StringComparison.Ordinal);
+
+    private static string? CompareSubjects(IReadOnlyList<Subject> subjects, Dictionary<string, string> entries)
+    {
+        var covered = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var subject in subjects) covered[subject.Name] = subject.Sha256Hex;
+        foreach (var (name, sha256) in entries)
+        {
+            if (!covered.TryGetValue(name, out string? signed)) return $"'{name}' is not covered by the bundle";
+            if (!string.Equals(signed, sha256, StringComparison.OrdinalIgnoreCase)) return $"'{name}' has SHA-256 {sha256}, but the bundle signed {signed}";
+        }
+        var missing = covered.Keys.FirstOrDefault(n => !entries.ContainsKey(n));
+        return missing is null ? null : $"'{missing}' is signed by the bundle but missing from the package";
+    }
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        using var memory = new MemoryStream();
+        stream.CopyTo(memory);
+        return memory.ToArray();
+    }
+
+    private static string Describe(IEnumerable<SignatureLog> issues, string fallback)
+    {
+        var errors = issues.Where(i => i.Level == LogLevel.Error).Select(i => $"{i.Code}: {Errors.EndSentence(i.Message)}").ToList();
+        return errors.Count == 0 ? fallback : string.Join(" ", errors);
+    }
+
+    public void Dispose() => _reader?.Dispose();
+}
+
+/// <summary>Opens packages with the SDK's NuGet.Packaging and reads their signatures.</summary>
+public static class PackageSignatureInspector
+{
+    internal static readonly IntegrityVerificationProvider Integrity = new();
+    internal static readonly SignatureTrustAndValidityVerificationProvider Trust = new(null);
+
+    internal static readonly SignedPackageVerifierSettings IntegritySettings = new(
+        allowUnsigned: false, allowIllegal: false, allowUntrusted: true, allowIgnoreTimestamp: true, allowMultipleTimestamps: true,
+        allowNoTimestamp: true, allowUnknownRevocation: true, reportUnknownRevocation: false, verificationTarget: VerificationTarget.All,
+        signaturePlacement: SignaturePlacement.Any, repositoryCountersignatureVerificationBehavior: SignatureVerificationBehavior.IfExists,
+        revocationMode: RevocationMode.Offline);
+
+    private static int s_trustStoreInitialized;
+
+    /// <summary>
+    /// Makes NuGet use the .NET SDK's certificate bundles (sdk/VERSION/trustedroots) for chains and timestamps on Linux
+    /// and macOS, as restore does. A no-op when NuGet already initialized its trust store (inside MSBuild it has).
+    /// </summary>
+    public static void InitializeTrustStore()
+    {
+        if (Interlocked.Exchange(ref s_trustStoreInitialized, 1) == 0) X509TrustStore.InitializeForDotNetSdk(NullLogger.Instance);
+    }
+
+    /// <summary>Opens a .nupkg and reads its primary signature and any repository countersignature. Never throws for bad content: see ReadError.</summary>
+    public static InspectedPackage Open(string nupkgPath)
+    {
+        InitializeTrustStore();
+        PackageArchiveReader? reader = null;
+        try
+        {
+            reader = new PackageArchiveReader(nupkgPath);
+            var primary = reader.GetPrimarySignatureAsync(CancellationToken.None).GetAwaiter().GetResult();
+            var bundles = reader.GetFiles()
+                .Where(f => f.StartsWith(".buildsigning/", StringComparison.Ordinal) && f.EndsWith(SigstoreBundle.FileSuffix, StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal).ToList();
+            return new InspectedPackage(nupkgPath, reader, primary, bundles, null);
+        }
+        catch (Exception e) when (e is SignatureException or InvalidDataException or IOException or CryptographicException or UnauthorizedAccessException or InvalidOperationException or NuGet.Packaging.Core.PackagingException)
+        {
+            reader?.Dispose();
+            return new InspectedPackage(nupkgPath, null, null, [], e.Message);
+        }
+    }
+}
