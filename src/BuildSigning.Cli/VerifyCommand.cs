@@ -3,6 +3,7 @@ using BuildSigning.Core.Attestations;
 using BuildSigning.Core.Diagnostics;
 using BuildSigning.Core.Keys;
 using BuildSigning.Core.Outputs;
+using BuildSigning.Core.Packages;
 
 namespace BuildSigning.Cli;
 
@@ -10,7 +11,7 @@ internal static class VerifyCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var pathArgument = new Argument<string>("path") { Description = "A signed build or publish output directory." };
+        var pathArgument = new Argument<string>("path") { Description = "A signed build or publish output directory, or a .nupkg/.snupkg file." };
         var keyOption = new Option<string[]>("--key", "-k")
         {
             Description = "A trusted signer's public key (PEM public key or certificate). Repeat for several.",
@@ -20,27 +21,60 @@ internal static class VerifyCommand
         {
             Description = "Also trust this machine's per-user development key (for local checks only).",
         };
-        var command = new Command("verify", "Verify every file of a signed output directory against its signatures (deployment gate).")
+        var fingerprintOption = new Option<string?>("--certificate-fingerprint")
         {
-            pathArgument, keyOption, developmentKeyOption,
+            Description = "For a package: the SHA-256 fingerprint (hex) its NuGet author signature must have.",
+        };
+        var command = new Command("verify", "Verify a signed output directory file by file, or a package's NuGet signature, SBOMs and bundles (deployment gate).")
+        {
+            pathArgument, keyOption, developmentKeyOption, fingerprintOption,
         };
         command.SetAction(parse => BuildSignCommand.Run(error, () =>
         {
+            string path = parse.GetValue(pathArgument)!;
+            if (IsPackage(path))
+            {
+                var packageKeys = LoadKeys(parse.GetValue(keyOption) ?? [], parse.GetValue(developmentKeyOption), required: false);
+                return Print(PackageVerifier.Verify(path, packageKeys, parse.GetValue(fingerprintOption)), output);
+            }
             var keys = LoadKeys(parse.GetValue(keyOption) ?? [], parse.GetValue(developmentKeyOption));
-            var report = OutputVerifier.Verify(parse.GetValue(pathArgument)!, keys);
+            var report = OutputVerifier.Verify(path, keys);
             return Print(report, output, error);
         }));
         return command;
     }
 
-    internal static List<VerificationKey> LoadKeys(IEnumerable<string> keyFiles, bool trustDevelopmentKey)
+    private static bool IsPackage(string path) =>
+        File.Exists(path) && (path.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase));
+
+    private static int Print(PackageVerificationReport report, TextWriter output)
+    {
+        output.WriteLine($"Verified {report.PackagePath} ({report.PackageIdentity})");
+        output.WriteLine($"  NuGet author signature: {report.SignerSubject}, certificate SHA-256 {report.SignerFingerprint}"
+            + (report.RootTrustedBySdk ? "" : " (self-signed or private root: trust it by this fingerprint)"));
+        output.WriteLine(report.Timestamp is { } time ? $"  timestamp: {time:u} (RFC 3161, verified)" : "  timestamp: none");
+        output.WriteLine(report.SbomEntries.Count == 0 ? "  embedded SBOMs: none" : $"  embedded SBOMs: {string.Join(", ", report.SbomEntries)} (describe this package)");
+        if (report.BundleSigner is null)
+        {
+            output.WriteLine("  Sigstore bundles: not checked (pass --key to check them)");
+            return ExitCodes.Success;
+        }
+        output.WriteLine($"  {Path.GetFileName(report.PackagePath)}.sigstore.json: message signature by key {report.BundleSigner.Id.Hex} (verified)");
+        foreach (var attestation in report.Attestations)
+        {
+            output.WriteLine($"  {Path.GetFileName(attestation.BundlePath)}: {PredicateSummary.Describe(attestation.Statement)} (signature verified)");
+        }
+        return ExitCodes.Success;
+    }
+
+    internal static List<VerificationKey> LoadKeys(IEnumerable<string> keyFiles, bool trustDevelopmentKey, bool required = true)
     {
         var keys = keyFiles.Select(VerificationKey.FromFile).ToList();
         if (trustDevelopmentKey)
         {
             keys.Add(VerificationKey.FromFile(DevelopmentKey.PublicKeyPath(DevelopmentKey.DefaultDirectory())));
         }
-        if (keys.Count == 0) throw Errors.NoVerificationKey();
+        if (keys.Count == 0 && required) throw Errors.NoVerificationKey();
         return keys;
     }
 

@@ -63,7 +63,8 @@ public abstract class AttestingTask : BuildSigningTask
         var source = GitSource.Resolve(Path.GetDirectoryName(projectPath), NullIfEmpty(RepositoryUrl), NullIfEmpty(SourceRevisionId), warnings);
         foreach (var warning in warnings) LogWarning(warning);
 
-        string name = Path.GetFileNameWithoutExtension(projectPath);
+        // A package is known by its id; a published app by its project name.
+        string name = command == "pack" && NullIfEmpty(PackageId) is { } id ? id : Path.GetFileNameWithoutExtension(projectPath);
         return new BuildAttestationOptions
         {
             AssetsFile = AssetsFile ?? "",

@@ -30,6 +30,12 @@ public static class Errors
     public static BuildSigningException SbomFormatUnknown(string format) => Create(nameof(SbomFormatUnknown), null, format);
     public static BuildSigningException AttestationSubjectsMismatch(string bundle, string subject) => Create(nameof(AttestationSubjectsMismatch), null, bundle, subject);
     public static BuildSigningException AttestationDocumentModified(string document, string bundle) => Create(nameof(AttestationDocumentModified), null, document, bundle);
+    public static BuildSigningException PackageCertificateRequired(string keyFile) => Create(nameof(PackageCertificateRequired), null, keyFile);
+    public static BuildSigningException PackageHashAlgorithmUnknown(string value) => Create(nameof(PackageHashAlgorithmUnknown), null, value);
+    public static BuildSigningException PackageSbomMismatch(string entry, string package, string describes, string expected) => Create(nameof(PackageSbomMismatch), null, entry, package, describes, expected);
+    public static BuildSigningException PackageNotSigned(string package) => Create(nameof(PackageNotSigned), null, package);
+    public static BuildSigningException PackageSignatureInvalid(string package, string reason) => Create(nameof(PackageSignatureInvalid), null, package, EndSentence(reason));
+    public static BuildSigningException PackageCertificateNotExpected(string package, string actual, string expected) => Create(nameof(PackageCertificateNotExpected), null, package, actual, expected);
     public static BuildSigningException OutputDirectoryMissing(string path) => Create(nameof(OutputDirectoryMissing), null, path);
     public static BuildSigningException FileWriteFailed(string path, Exception e) => Create(nameof(FileWriteFailed), e, path, Sentence(e));
     public static BuildSigningException BundleMalformed(string path, string reason, Exception? e = null) => Create(nameof(BundleMalformed), e, path, EndSentence(reason));

@@ -51,27 +51,33 @@ public static class BuildAttestations
         var documents = new List<AttestationDocument>();
         if (!options.WriteSpdx && !options.WriteCycloneDx && !options.WriteProvenance) return documents;
 
-        var now = DateTimeOffset.UtcNow;
-        var created = SourceDateEpoch.Resolve(options.Environment, now, out var epochWarning);
+        var created = SourceDateEpoch.Resolve(options.Environment, DateTimeOffset.UtcNow, out var epochWarning);
         if (epochWarning is not null) warnings.Add(epochWarning);
-        bool reproducible = !string.IsNullOrWhiteSpace(options.Environment(SourceDateEpoch.VariableName)) && epochWarning is null;
 
         var sbom = SbomDocuments.Generate(options.AssetsFile, options.Sbom with { Files = files, Created = created }, options.RuntimePacks);
         foreach (var warning in sbom.Warnings) warnings.Add(warning);
 
         if (options.WriteSpdx) documents.Add(new AttestationDocument(SpdxName, SpdxWriter.PredicateType, Parse(sbom.Spdx), SpdxVolatile, WriteDocument: true));
         if (options.WriteCycloneDx) documents.Add(new AttestationDocument(CycloneDxName, CycloneDxWriter.PredicateType, Parse(sbom.CycloneDx), CycloneDxVolatile, WriteDocument: true));
-        if (options.WriteProvenance)
-        {
-            var input = options.Provenance with
-            {
-                Packages = sbom.Model.Components,
-                StartedOn = reproducible ? created : options.Provenance.StartedOn,
-                FinishedOn = reproducible ? created : now,
-            };
-            documents.Add(new AttestationDocument(ProvenanceName, SlsaProvenance.PredicateType, SlsaProvenance.BuildPredicate(input), ProvenanceVolatile, WriteDocument: false));
-        }
+        if (options.WriteProvenance) documents.Add(ProvenanceDocument(options.Provenance, sbom.Model.Components, options.Environment, warnings));
         return documents;
+    }
+
+    /// <summary>The SLSA provenance; with SOURCE_DATE_EPOCH its times are that instant, so equal inputs give equal bytes.</summary>
+    public static AttestationDocument ProvenanceDocument(ProvenanceInput provenance, IReadOnlyList<SbomComponent> packages,
+        Func<string, string?> environment, ICollection<Diagnostic> warnings)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var created = SourceDateEpoch.Resolve(environment, now, out var epochWarning);
+        if (epochWarning is not null && !warnings.Any(w => w.Formatted == epochWarning.Formatted)) warnings.Add(epochWarning);
+        bool reproducible = !string.IsNullOrWhiteSpace(environment(SourceDateEpoch.VariableName)) && epochWarning is null;
+        var input = provenance with
+        {
+            Packages = packages,
+            StartedOn = reproducible ? created : provenance.StartedOn,
+            FinishedOn = reproducible ? created : now,
+        };
+        return new AttestationDocument(ProvenanceName, SlsaProvenance.PredicateType, SlsaProvenance.BuildPredicate(input), ProvenanceVolatile, WriteDocument: false);
     }
 
     private static JsonObject Parse(byte[] document) => (JsonObject)JsonNode.Parse(document)!;

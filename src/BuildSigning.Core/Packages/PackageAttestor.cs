@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+using BuildSigning.Core.Attestations;
+using BuildSigning.Core.Hashing;
+using BuildSigning.Core.IO;
+using BuildSigning.Core.Keys;
+using BuildSigning.Core.Outputs;
+
+namespace BuildSigning.Core.Packages;
+
+/// <summary>
+/// Sigstore bundles beside a package file, over its final bytes (after the NuGet signature):
+/// <code>
+/// Lib.1.0.0.nupkg.sigstore.json                      message signature over the file (cosign verify-blob)
+/// Lib.1.0.0.nupkg.sbom.net10.0.spdx.sigstore.json     DSSE statements whose subject is the package file
+/// Lib.1.0.0.nupkg.sbom.net10.0.cdx.sigstore.json
+/// Lib.1.0.0.nupkg.provenance.sigstore.json
+/// </code>
+/// </summary>
+public static class PackageAttestor
+{
+    /// <summary>Where the SBOMs of each target framework go inside the package.</summary>
+    public static string SbomPackagePath(string targetFramework, string format) => $"buildsigning/sbom.{targetFramework}.{format}.json";
+
+    public static string BlobBundlePath(string packagePath) => packagePath + SigstoreBundle.FileSuffix;
+
+    public static string StatementBundlePath(string packagePath, string name) => $"{packagePath}.{name}{SigstoreBundle.FileSuffix}";
+
+    public static IReadOnlyList<string> Attest(string packagePath, IReadOnlyList<AttestationDocument> documents, SigningKey key, Uri? timestampUrl)
+    {
+        var written = new List<string>();
+        string blobBundle = BlobBundlePath(packagePath);
+        byte[] sha256;
+        using (var stream = File.OpenRead(packagePath))
+        {
+            AtomicFile.WriteAllBytes(blobBundle, AttestationSigner.SignBlob(stream, key, timestampUrl).ToJsonBytes());
+            stream.Position = 0;
+            sha256 = SHA256.HashData(stream);
+        }
+        written.Add(blobBundle);
+
+        var subject = new Subject(Path.GetFileName(packagePath), Hex.Lower(sha256));
+        foreach (var document in documents)
+        {
+            string path = StatementBundlePath(packagePath, document.Name);
+            var statement = new InTotoStatement([subject], document.PredicateType, document.Predicate);
+            AtomicFile.WriteAllBytes(path, AttestationSigner.SignStatement(statement, key, timestampUrl).ToJsonBytes());
+            written.Add(path);
+        }
+
+        // Bundles of an earlier pack of the same file (another target framework list, formats switched off) would
+        // otherwise stand beside a package they do not describe.
+        string prefix = Path.GetFileName(packagePath) + ".";
+        foreach (string stale in Directory.EnumerateFiles(Path.GetDirectoryName(Path.GetFullPath(packagePath))!, prefix + "*" + SigstoreBundle.FileSuffix))
+        {
+            if (!written.Contains(stale, StringComparer.Ordinal)) AtomicFile.TryDelete(stale);
+        }
+        return written;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json.Nodes;
+using BuildSigning.Core.Diagnostics;
+using BuildSigning.Core.Keys;
+using BuildSigning.Core.Outputs;
+using BuildSigning.Core.Packages;
+using BuildSigning.Core.Sbom;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace BuildSigning.Tasks;
+
+/// <summary>
+/// After pack: author-signs each .nupkg/.snupkg with a NuGet signature (optionally timestamped), then writes Sigstore
+/// bundles beside it over its final bytes: a message signature, the SBOM statements and the provenance.
+/// </summary>
+public sealed class SignPackages : AttestingTask
+{
+    /// <summary>@(NuGetPackOutput) items that are .nupkg or .snupkg files.</summary>
+    [Required] public ITaskItem[] Packages { get; set; } = [];
+    /// <summary>The SBOMs GeneratePackageSbom wrote (and pack embedded).</summary>
+    public ITaskItem[] SbomFiles { get; set; } = [];
+    public string? TargetFrameworks { get; set; }
+    public bool SignPackage { get; set; } = true;
+    public string? PackageHashAlgorithm { get; set; }
+    public bool OverwritePackageSignature { get; set; }
+
+    [Output] public ITaskItem[] WrittenFiles { get; private set; } = [];
+
+    protected override void ExecuteCore()
+    {
+        var packages = Packages.Select(p => p.GetMetadata("FullPath")).Where(p => p.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase) || p.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase))
+            .Distinct(StringComparer.Ordinal).ToArray();
+        if (packages.Length == 0) return;
+
+        var key = ResolveKey();
+        var timestampUrl = ResolveTimestampUrl();
+        if (SignPackage) AuthorSign(packages, timestampUrl);
+
+        var documents = SbomFiles.Select(f => new AttestationDocument(
+            f.GetMetadata("AttestationName"), f.GetMetadata("PredicateType"), (JsonObject)JsonNode.Parse(File.ReadAllBytes(f.ItemSpec))!, [], WriteDocument: false)).ToList();
+        if (Provenance() is { } provenance) documents.Add(provenance);
+
+        var written = new List<string>();
+        foreach (string package in packages)
+        {
+            bool isSymbols = package.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase);
+            written.AddRange(PackageAttestor.Attest(package, isSymbols ? [] : documents, key, timestampUrl));
+            Log.LogMessage(MessageImportance.High, $"BuildSigning: attested {package} with key {key.Id.Hex}");
+        }
+        if (key.IsDevelopmentKey) LogWarning(SigningKeyResolver.DevelopmentKeyWarning(string.Join(", ", packages.Select(Path.GetFileName)), key));
+        WrittenFiles = written.Select(f => (ITaskItem)new TaskItem(f)).ToArray();
+    }
+
+    private void AuthorSign(string[] packages, Uri? timestampUrl)
+    {
+        var configuration = new KeyConfiguration(NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), RequireSigningKey, NullIfEmpty(RequireSigningKeyReason));
+        using var certificate = PackageSigningIdentity.Resolve(configuration);
+        var options = new NuGetSignOptions
+        {
+            TimestampUrl = timestampUrl,
+            HashAlgorithm = PackageSigningIdentity.ParseHashAlgorithm(PackageHashAlgorithm),
+            Overwrite = OverwritePackageSignature,
+        };
+        foreach (string package in packages)
+        {
+            var result = NuGetPackageSigner.Sign(package, certificate, options);
+            foreach (string warning in result.Warnings) Log.LogMessage(MessageImportance.Normal, $"NuGet signing {Path.GetFileName(package)}: {warning}");
+            Log.LogMessage(MessageImportance.High,
+                $"BuildSigning: author-signed {package} (certificate SHA-256 {result.CertificateFingerprint}{(result.Timestamp is { } t ? $", timestamp {t:u}" : ", no timestamp")})");
+            if (certificate.IsDevelopmentCertificate)
+            {
+                LogWarning(DevelopmentCodeSigningCertificate.InUseWarning(package, certificate, DevelopmentKey.DefaultDirectory()));
+            }
+        }
+    }
+
+    /// <summary>SLSA provenance of the pack: every package any target framework resolved.</summary>
+    private AttestationDocument? Provenance()
+    {
+        if (!GenerateProvenance) return null;
+        var frameworks = (TargetFrameworks ?? TargetFramework ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        TargetFramework = string.Join(";", frameworks);
+        SbomFormats = "none";
+        var options = AttestationOptions("pack")!;
+        var components = frameworks
+            .SelectMany(f => SbomModel.FromAssetsFile(options.AssetsFile, f, null).Components)
+            .DistinctBy(c => c.Purl)
+            .ToArray();
+        var warnings = new List<Diagnostic>();
+        var document = BuildAttestations.ProvenanceDocument(options.Provenance, components, Environment.GetEnvironmentVariable, warnings);
+        foreach (var warning in warnings) LogWarning(warning);
+        return document;
+    }
+}
