@@ -14,6 +14,12 @@ public sealed record DependencyVerificationRequest(string AssetsFilePath, TrustP
 
     /// <summary>Packages verified at once; 0 means one per processor.</summary>
     public int MaxDegreeOfParallelism { get; init; }
+
+    /// <summary>
+    /// The extracted package the running verifier was loaded from. Its code is already executing, so verifying it here
+    /// proves nothing; it is reported as trusted by that fact. Only that exact folder, never a package merely named alike.
+    /// </summary>
+    public string? VerifierPackageDirectory { get; init; }
 }
 
 /// <summary>Verdicts for every package of the restore output, errors and warnings ready to log.</summary>
@@ -32,11 +38,13 @@ public sealed record DependencyVerificationResult(IReadOnlyList<PackageTrustResu
 public static class DependencyVerifier
 {
     public static DependencyVerificationResult Verify(DependencyVerificationRequest request, CancellationToken cancellationToken = default) =>
-        Verify(ProjectAssetsFile.Load(request.AssetsFilePath), request.Policy, request.CacheFilePath, request.Now, request.MaxDegreeOfParallelism, cancellationToken);
+        Verify(ProjectAssetsFile.Load(request.AssetsFilePath), request.Policy, request.CacheFilePath, request.Now, request.MaxDegreeOfParallelism, cancellationToken,
+            request.VerifierPackageDirectory);
 
     public static DependencyVerificationResult Verify(ProjectAssetsFile assets, TrustPolicy policy, string? cacheFilePath = null, DateTimeOffset? now = null,
-        int maxDegreeOfParallelism = 0, CancellationToken cancellationToken = default)
+        int maxDegreeOfParallelism = 0, CancellationToken cancellationToken = default, string? verifierPackageDirectory = null)
     {
+        string? verifier = verifierPackageDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(verifierPackageDirectory));
         var stopwatch = Stopwatch.StartNew();
         var clock = now ?? DateTimeOffset.UtcNow;
         var cache = VerdictCache.Load(cacheFilePath);
@@ -51,7 +59,9 @@ public static class DependencyVerifier
             CancellationToken = cancellationToken,
         }, i =>
         {
-            results[i] = VerifyPackage(assets, packages[i], policy, cache, clock);
+            results[i] = IsVerifier(assets, packages[i], verifier)
+                ? new PackageTrustResult(packages[i].Name, packages[i].Version, null, TrustVerdict.Allowed, null, "the running BuildSigning verifier itself", null, FromCache: false)
+                : VerifyPackage(assets, packages[i], policy, cache, clock);
             if (results[i].FromCache) Interlocked.Increment(ref cacheHits);
         });
 
@@ -68,6 +78,10 @@ public static class DependencyVerifier
         }
         return new DependencyVerificationResult(results, policy, cacheHits, stopwatch.Elapsed);
     }
+
+    private static bool IsVerifier(ProjectAssetsFile assets, AssetsLibrary library, string? verifier) =>
+        verifier is not null && assets.FindPackageDirectory(library) is { } directory
+        && string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)), verifier, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     private static PackageTrustResult VerifyPackage(ProjectAssetsFile assets, AssetsLibrary library, TrustPolicy policy, VerdictCache cache, DateTimeOffset now)
     {
