@@ -62,10 +62,13 @@ internal static class VerifyCommand
         output.WriteLine($"  {Path.GetFileName(report.PackagePath)}.sigstore.json: message signature by key {report.BundleSigner.Id.Hex} (verified)");
         foreach (var attestation in report.Attestations)
         {
-            output.WriteLine($"  {Path.GetFileName(attestation.BundlePath)}: {PredicateSummary.Describe(attestation.Statement)} (signature verified)");
+            output.WriteLine($"  {Path.GetFileName(attestation.BundlePath)}: {PredicateSummary.Describe(attestation.Statement)} (signature verified{Timestamps(attestation)})");
         }
         return ExitCodes.Success;
     }
+
+    private static string Timestamps(VerifiedStatement statement) =>
+        string.Concat(statement.Timestamps.Select(t => $"; RFC 3161 timestamp {t.Time:u} by {t.TsaCertificate.Subject}"));
 
     internal static List<VerificationKey> LoadKeys(IEnumerable<string> keyFiles, bool trustDevelopmentKey, bool required = true)
     {
@@ -89,7 +92,7 @@ internal static class VerifyCommand
             output.WriteLine($"Verified {report.FilesChecked} files in {report.Directory} ({what}); {report.FileStatements.Count} signed statement(s) by key {signers}.");
             foreach (var attestation in report.Attestations)
             {
-                output.WriteLine($"  {Path.GetFileName(attestation.BundlePath)}: {PredicateSummary.Describe(attestation.Statement)} (signature verified)");
+                output.WriteLine($"  {Path.GetFileName(attestation.BundlePath)}: {PredicateSummary.Describe(attestation.Statement)} (signature verified{Timestamps(attestation)})");
             }
             return ExitCodes.Success;
         }

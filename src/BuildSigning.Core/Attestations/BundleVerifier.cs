@@ -5,7 +5,11 @@ using BuildSigning.Core.Keys;
 namespace BuildSigning.Core.Attestations;
 
 /// <summary>A statement whose DSSE signature verified with one of the trusted keys.</summary>
-public sealed record VerifiedStatement(string BundlePath, InTotoStatement Statement, VerificationKey SignedBy, SigstoreBundle Bundle);
+public sealed record VerifiedStatement(string BundlePath, InTotoStatement Statement, VerificationKey SignedBy, SigstoreBundle Bundle)
+{
+    /// <summary>The bundle's RFC 3161 timestamps, each checked to cover the signature and to be signed by its TSA certificate.</summary>
+    public IReadOnlyList<Rfc3161Timestamp> Timestamps { get; init; } = [];
+}
 
 /// <summary>Checks Sigstore bundles offline against public keys the caller trusts.</summary>
 public static class BundleVerifier
@@ -46,7 +50,7 @@ public static class BundleVerifier
             throw Errors.BundleSignatureInvalid(path, key.Id.Hex);
         }
         var statement = InTotoStatement.TryParse(envelope.Payload, out string reason) ?? throw Errors.BundleMalformed(path, reason);
-        return new VerifiedStatement(path, statement, key, bundle);
+        return new VerifiedStatement(path, statement, key, bundle) { Timestamps = VerifyTimestamps(path, bundle, signature.Signature) };
     }
 
     /// <summary>Checks a message-signature bundle against the artifact's bytes.</summary>
@@ -60,8 +64,16 @@ public static class BundleVerifier
         {
             throw Errors.BundleSignatureInvalid(path, key.Id.Hex);
         }
+        VerifyTimestamps(path, bundle, message.Signature);
         return key;
     }
+
+    /// <summary>
+    /// A timestamp must cover exactly this signature (its imprint is the signature's SHA-256) and carry a valid TSA
+    /// signature. Whether the TSA itself is trusted is the verifier's policy; BuildSigning reports who it is.
+    /// </summary>
+    private static IReadOnlyList<Rfc3161Timestamp> VerifyTimestamps(string path, SigstoreBundle bundle, byte[] signature) =>
+        bundle.Rfc3161Timestamps.Select(token => Rfc3161Client.Verify(token, signature, path)).ToArray();
 
     private static VerificationKey FindSigner(string path, SigstoreBundle bundle, IReadOnlyCollection<VerificationKey> trustedKeys)
     {

@@ -192,6 +192,24 @@ public sealed class Rfc3161ClientTests(PackageFixture fixture) : IDisposable
     }
 
     [Fact]
+    public void Verifying_a_statement_bundle_checks_its_timestamp_covers_this_signature()
+    {
+        using var key = TestKeys.LoadSigningKey(_temp);
+        var statement = new InTotoStatement([new Subject("app.dll", new string('a', 64))], "https://example.com/p", new JsonObject());
+        var stamped = AttestationSigner.SignStatement(statement, key, fixture.Timestamps.Url);
+        string path = _temp.WriteFile("stamped.sigstore.json", stamped.ToJsonBytes());
+
+        var verified = BundleVerifier.VerifyStatement(path, [key.PublicKey]);
+        Assert.InRange(Assert.Single(verified.Timestamps).Time, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
+
+        // A token taken from another signing does not cover this signature.
+        var other = AttestationSigner.SignStatement(statement, key, fixture.Timestamps.Url);
+        var transplanted = stamped with { Rfc3161Timestamps = other.Rfc3161Timestamps };
+        string forged = _temp.WriteFile("forged.sigstore.json", transplanted.ToJsonBytes());
+        Assert.Equal("BS6015", Assert.Throws<BuildSigningException>(() => BundleVerifier.VerifyStatement(forged, [key.PublicKey])).Code);
+    }
+
+    [Fact]
     public void Without_a_timestamp_URL_a_bundle_has_no_timestampVerificationData()
     {
         using var key = TestKeys.LoadSigningKey(_temp);
