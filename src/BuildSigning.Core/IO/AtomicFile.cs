@@ -7,18 +7,9 @@ public static class AtomicFile
 {
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> content, UnixFileMode? unixMode = null)
     {
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        string temporary = WriteTemporary(path, content, unixMode);
         try
         {
-            Directory.CreateDirectory(directory);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (unixMode is { } mode && !OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
-            using (var stream = new FileStream(temporary, options))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
             File.Move(temporary, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -49,18 +40,9 @@ public static class AtomicFile
     /// <summary>Creates the file only if it does not exist yet; returns false when another writer got there first.</summary>
     public static bool TryCreateNew(string path, ReadOnlySpan<byte> content, UnixFileMode? unixMode = null)
     {
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        string temporary = WriteTemporary(path, content, unixMode);
         try
         {
-            Directory.CreateDirectory(directory);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (unixMode is { } mode && !OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
-            using (var stream = new FileStream(temporary, options))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
             File.Move(temporary, path, overwrite: false);
             return true;
         }
@@ -80,5 +62,27 @@ public static class AtomicFile
     {
         try { File.Delete(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Writes and flushes the content to a new temporary file in the target's folder (created with the given mode).</summary>
+    private static string WriteTemporary(string path, ReadOnlySpan<byte> content, UnixFileMode? unixMode)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (unixMode is { } mode && !OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
+            using var stream = new FileStream(temporary, options);
+            stream.Write(content);
+            stream.Flush(flushToDisk: true);
+            return temporary;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            throw Errors.FileWriteFailed(path, e);
+        }
     }
 }
