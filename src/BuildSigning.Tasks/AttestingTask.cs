@@ -37,7 +37,10 @@ public abstract class AttestingTask : BuildSigningTask
     public string? SourceRevisionId { get; set; }
     public string? BuilderId { get; set; }
     public string? BuildStartedAt { get; set; }
-    /// <summary>@(ResolvedRuntimePack) of a self-contained publish: NuGetPackageId, NuGetPackageVersion, PackageDirectory.</summary>
+    /// <summary>
+    /// The runtime packs a self-contained publish ships: @(RuntimePackAsset), one item per file, with NuGetPackageId and
+    /// NuGetPackageVersion. (@(ResolvedRuntimePack) also holds packs downloaded only for transitive framework references.)
+    /// </summary>
     public ITaskItem[] RuntimePacks { get; set; } = [];
     /// <summary>Properties that change the output, for the provenance: item = property name, metadata Value.</summary>
     public ITaskItem[] ProvenanceProperties { get; set; } = [];
@@ -71,16 +74,19 @@ public abstract class AttestingTask : BuildSigningTask
             WriteSpdx = formats.Contains("spdx"),
             WriteCycloneDx = formats.Contains("cyclonedx"),
             WriteProvenance = GenerateProvenance,
-            RuntimePacks = RuntimePacks.Select(p => new RuntimePackReference(
-                p.GetMetadata("NuGetPackageId") is { Length: > 0 } id ? id : p.ItemSpec,
-                p.GetMetadata("NuGetPackageVersion"),
-                NullIfEmpty(p.GetMetadata("PackageDirectory")))).ToArray(),
+            RuntimePacks = RuntimePacks
+                .Select(p => new RuntimePackReference(
+                    p.GetMetadata("NuGetPackageId") is { Length: > 0 } id ? id : p.ItemSpec,
+                    p.GetMetadata("NuGetPackageVersion"),
+                    NullIfEmpty(p.GetMetadata("PackageDirectory"))))
+                .DistinctBy(p => (p.Id.ToLowerInvariant(), p.Version.ToLowerInvariant()))
+                .ToArray(),
             Sbom = new SbomInput
             {
                 ProjectName = name,
                 ProjectVersion = NullIfEmpty(ProjectVersion) ?? "1.0.0",
                 PackageId = NullIfEmpty(PackageId),
-                ProjectPath = projectPath,
+                ProjectPath = SlsaProvenance.RelativeProjectPath(projectPath, source?.WorkingDirectory),
                 TargetFramework = TargetFramework ?? "",
                 RuntimeIdentifier = NullIfEmpty(RuntimeIdentifier),
                 SdkVersion = SdkVersion ?? "",

@@ -20,6 +20,16 @@ public sealed class DocumentationTests
     }
 
     [Fact]
+    public void EveryCodedMessage_HasItsOwnNameAndCode()
+    {
+        var values = XDocument.Load(Path.Combine(Root, "src", "BuildSigning.Core", "Messages.resx")).Root!.Elements("data")
+            .Select(d => (Name: d.Attribute("name")!.Value, Value: d.Element("value")!.Value)).ToArray();
+        Assert.Empty(values.GroupBy(v => v.Name).Where(g => g.Count() > 1).Select(g => g.Key));
+        Assert.All(values, v => Assert.Matches(@"^BS\d{4}: \S", v.Value));
+        Assert.Empty(values.GroupBy(v => v.Value[..6]).Where(g => g.Count() > 1).Select(g => g.Key));
+    }
+
+    [Fact]
     public void PropertiesDocument_DescribesEveryPublicProperty()
     {
         var props = XDocument.Load(Path.Combine(Root, "build", "BuildSigning.props"));

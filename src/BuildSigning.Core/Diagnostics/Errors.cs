@@ -34,7 +34,7 @@ public static class Errors
     public static BuildSigningException PackageHashAlgorithmUnknown(string value) => Create(nameof(PackageHashAlgorithmUnknown), null, value);
     public static BuildSigningException PackageSbomMismatch(string entry, string package, string describes, string expected) => Create(nameof(PackageSbomMismatch), null, entry, package, describes, expected);
     public static BuildSigningException PackageNotSigned(string package) => Create(nameof(PackageNotSigned), null, package);
-    public static BuildSigningException PackageSignatureInvalid(string package, string reason) => Create(nameof(PackageSignatureInvalid), null, package, EndSentence(reason));
+    public static BuildSigningException PackageNuGetSignatureInvalid(string package, string reason) => Create(nameof(PackageNuGetSignatureInvalid), null, package, EndSentence(reason));
     public static BuildSigningException PackageCertificateNotExpected(string package, string actual, string expected) => Create(nameof(PackageCertificateNotExpected), null, package, actual, expected);
     public static BuildSigningException OutputDirectoryMissing(string path) => Create(nameof(OutputDirectoryMissing), null, path);
     public static BuildSigningException FileWriteFailed(string path, Exception e) => Create(nameof(FileWriteFailed), e, path, Sentence(e));

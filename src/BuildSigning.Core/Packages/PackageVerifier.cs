@@ -35,11 +35,11 @@ public static class PackageVerifier
 
         PackageSignatureInspector.InitializeTrustStore();
         using var inspected = PackageSignatureInspector.Open(packagePath);
-        if (inspected.ReadError is { } readError) throw Errors.PackageSignatureInvalid(packagePath, readError);
+        if (inspected.ReadError is { } readError) throw Errors.PackageNuGetSignatureInvalid(packagePath, readError);
         if (inspected.Primary is not { } primary) throw Errors.PackageNotSigned(packagePath);
-        if (inspected.CheckIntegrity() is { } integrity) throw Errors.PackageSignatureInvalid(packagePath, integrity);
+        if (inspected.CheckIntegrity() is { } integrity) throw Errors.PackageNuGetSignatureInvalid(packagePath, integrity);
         var check = inspected.Verify(primary);
-        if (!check.Valid && !check.OnlyUntrustedRoot) throw Errors.PackageSignatureInvalid(packagePath, check.IssuesText);
+        if (!check.Valid && !check.OnlyUntrustedRoot) throw Errors.PackageNuGetSignatureInvalid(packagePath, check.IssuesText);
 
         string fingerprint = Convert.ToHexString(SHA256.HashData(primary.CertificateDer));
         if (expectedCertificateFingerprint is { Length: > 0 } expected

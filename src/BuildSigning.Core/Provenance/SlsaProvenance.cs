@@ -143,13 +143,17 @@ public static class SlsaProvenance
         return new InTotoStatement(subjects, PredicateType, BuildPredicate(input));
     }
 
-    /// <summary>The project path relative to the repository with '/' separators when it is inside it; otherwise as given.</summary>
+    /// <summary>
+    /// The project path relative to the repository with '/' separators when it is inside one; otherwise only its file
+    /// name. Never the absolute path: it would leak the machine's folder layout and make equal builds differ.
+    /// </summary>
     public static string RelativeProjectPath(string projectPath, string? repositoryRoot)
     {
-        if (string.IsNullOrEmpty(repositoryRoot) || !Path.IsPathRooted(projectPath)) return projectPath.Replace('\\', '/');
+        if (!Path.IsPathRooted(projectPath)) return projectPath.Replace('\\', '/');
+        if (string.IsNullOrEmpty(repositoryRoot)) return Path.GetFileName(projectPath);
         string relative = Path.GetRelativePath(repositoryRoot, projectPath);
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)
-            ? projectPath.Replace('\\', '/')
+            ? Path.GetFileName(projectPath)
             : relative.Replace('\\', '/');
     }
 }

@@ -92,7 +92,8 @@ public sealed class SlsaProvenanceTests(RestoredProjectFixture fixture)
         Assert.False(external.ContainsKey("source"));
         Assert.False(external.ContainsKey("properties"));
         Assert.False(external.ContainsKey("runtimeIdentifier"));
-        Assert.Equal(fixture.ProjectPath, (string)external["project"]!);
+        // Outside a repository only the file name: an absolute path would leak the machine's layout.
+        Assert.Equal(Path.GetFileName(fixture.ProjectPath), (string)external["project"]!);
         Assert.False(predicate["runDetails"]!.AsObject().ContainsKey("metadata"));
         Assert.All(predicate["buildDefinition"]!["resolvedDependencies"]!.AsArray(), d => Assert.StartsWith("pkg:nuget/", (string)d!["uri"]!));
     }
@@ -127,7 +128,8 @@ public sealed class SlsaProvenanceTests(RestoredProjectFixture fixture)
         string root = Path.Combine(Path.GetTempPath(), "repo");
         Assert.Equal("src/App/App.csproj", SlsaProvenance.RelativeProjectPath(Path.Combine(root, "src", "App", "App.csproj"), root));
         string outside = Path.Combine(Path.GetTempPath(), "elsewhere", "X.csproj");
-        Assert.Equal(outside, SlsaProvenance.RelativeProjectPath(outside, root));
+        Assert.Equal("X.csproj", SlsaProvenance.RelativeProjectPath(outside, root));
+        Assert.Equal("X.csproj", SlsaProvenance.RelativeProjectPath(outside, null));
         Assert.Equal("X.csproj", SlsaProvenance.RelativeProjectPath("X.csproj", null));
     }
 }

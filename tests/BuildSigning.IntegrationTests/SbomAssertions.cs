@@ -1,0 +1,297 @@
+using System.ComponentModel;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BuildSigning.TestSupport;
+using NJsonSchema;
+using Xunit.Abstractions;
+
+namespace BuildSigning.IntegrationTests;
+
+/// <summary>
+/// Checks published SBOMs against the official schemas (tests/schemas, copied next to the test assembly) twice, with two
+/// unrelated validators: NJsonSchema in process, and python3's jsonschema module in a separate process. Also the SPDX rules
+/// the schema does not encode (ID syntax, uniqueness, dangling references) and the CycloneDX bom-ref graph.
+/// </summary>
+internal static class SbomAssertions
+{
+    public static readonly string SchemaDirectory = Path.Combine(AppContext.BaseDirectory, "schemas");
+
+    public const string PythonMissing =
+        "SKIPPED the independent python3 jsonschema validation: no python3 with the jsonschema module was found (tried 'python3' on PATH and "
+        + "/usr/bin/python3). Install it with 'apt-get install -y python3-jsonschema'. The NJsonSchema validation still ran.";
+
+    // CycloneDX $refs spdx.schema.json and jsf-0.82.schema.json by relative name: loading from the file resolves them locally.
+    private static readonly Lazy<JsonSchema> CycloneDxSchema = new(() =>
+        JsonSchema.FromFileAsync(Path.Combine(SchemaDirectory, "cyclonedx-bom-1.6.schema.json")).GetAwaiter().GetResult());
+
+    private static readonly Lazy<JsonSchema> SpdxSchema = new(() =>
+        JsonSchema.FromFileAsync(Path.Combine(SchemaDirectory, "spdx-2.3.schema.json")).GetAwaiter().GetResult());
+
+    public static IReadOnlyList<string> CycloneDxSchemaErrors(string json) => CycloneDxSchema.Value.Validate(json).Select(e => e.ToString()).ToArray();
+
+    public static IReadOnlyList<string> SpdxSchemaErrors(string json) => SpdxSchema.Value.Validate(json).Select(e => e.ToString()).ToArray();
+
+    /// <summary>Both documents of a publish folder's .buildsigning/, with both validators (python3 when it is installed).</summary>
+    public static void ValidSboms(string publishDirectory, ITestOutputHelper output)
+    {
+        string spdx = Path.Combine(publishDirectory, ".buildsigning", "sbom.spdx.json");
+        string cycloneDx = Path.Combine(publishDirectory, ".buildsigning", "sbom.cdx.json");
+        ValidSpdx(File.ReadAllText(spdx));
+        ValidCycloneDx(File.ReadAllText(cycloneDx));
+        ValidWithPython(SbomKind.Spdx, spdx, output);
+        ValidWithPython(SbomKind.CycloneDx, cycloneDx, output);
+    }
+
+    public static void ValidCycloneDx(string json)
+    {
+        var errors = CycloneDxSchemaErrors(json);
+        Assert.True(errors.Count == 0, "CycloneDX schema errors (NJsonSchema):\n" + string.Join("\n", errors));
+        var bom = Parse(json);
+        Assert.Equal("CycloneDX", (string?)bom["bomFormat"]);
+        Assert.Equal("1.6", (string?)bom["specVersion"]);
+        var refs = new List<string> { (string)bom["metadata"]!["component"]!["bom-ref"]! };
+        refs.AddRange(bom["components"]!.AsArray().Select(c => (string)c!["bom-ref"]!));
+        refs.AddRange((bom["metadata"]!["component"]!["components"]?.AsArray() ?? []).Select(c => (string)c!["bom-ref"]!));
+        Assert.Equal(refs.Count, refs.Distinct(StringComparer.Ordinal).Count());
+        foreach (var dependency in bom["dependencies"]!.AsArray())
+        {
+            Assert.Contains((string)dependency!["ref"]!, refs);
+            foreach (var target in dependency["dependsOn"]!.AsArray()) Assert.Contains((string)target!, refs);
+        }
+    }
+
+    public static void ValidSpdx(string json)
+    {
+        var errors = SpdxSchemaErrors(json);
+        Assert.True(errors.Count == 0, "SPDX schema errors (NJsonSchema):\n" + string.Join("\n", errors));
+        var document = Parse(json);
+        Assert.Equal("SPDX-2.3", (string?)document["spdxVersion"]);
+        Assert.Equal("CC0-1.0", (string?)document["dataLicense"]);
+        Assert.Equal("SPDXRef-DOCUMENT", (string?)document["SPDXID"]);
+        var ids = new List<string> { "SPDXRef-DOCUMENT" };
+        ids.AddRange(document["packages"]!.AsArray().Select(p => (string)p!["SPDXID"]!));
+        ids.AddRange((document["files"]?.AsArray() ?? []).Select(f => (string)f!["SPDXID"]!));
+        Assert.All(ids, id => Assert.Matches("^SPDXRef-[A-Za-z0-9.-]+$", id));
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+        foreach (var relationship in document["relationships"]!.AsArray())
+        {
+            Assert.Contains((string)relationship!["spdxElementId"]!, ids);
+            Assert.Contains((string)relationship["relatedSpdxElement"]!, ids);
+        }
+        var licenseRefs = (document["hasExtractedLicensingInfos"]?.AsArray() ?? []).Select(l => (string)l!["licenseId"]!).ToArray();
+        foreach (var package in document["packages"]!.AsArray())
+        {
+            string declared = (string)package!["licenseDeclared"]!;
+            if (declared.StartsWith("LicenseRef-", StringComparison.Ordinal)) Assert.Contains(declared, licenseRefs);
+        }
+        // SPDX 2.3 requires a SHA1 checksum on every file.
+        foreach (var file in document["files"]?.AsArray() ?? [])
+        {
+            Assert.Contains(file!["checksums"]!.AsArray(), c => (string?)c!["algorithm"] == "SHA1");
+        }
+    }
+
+    public enum SbomKind
+    {
+        Spdx,
+        CycloneDx,
+    }
+
+    /// <summary>
+    /// The independent check: python3 -m jsonschema semantics with the same schema files, resolving CycloneDX's $refs from the
+    /// local copies (works with jsonschema 4.10 from Debian's python3-jsonschema and with 4.18+ which uses 'referencing').
+    /// </summary>
+    private const string PythonValidator = """
+        import json, os, sys
+        import jsonschema
+        schemas_dir, kind, document_path = sys.argv[1], sys.argv[2], sys.argv[3]
+        def load(name):
+            with open(os.path.join(schemas_dir, name), encoding="utf-8") as f:
+                return json.load(f)
+        schemas = [load(n) for n in ("cyclonedx-bom-1.6.schema.json", "spdx.schema.json", "jsf-0.82.schema.json", "spdx-2.3.schema.json")]
+        root = schemas[0] if kind == "cyclonedx" else schemas[3]
+        with open(document_path, encoding="utf-8") as f:
+            document = json.load(f)
+        cls = jsonschema.validators.validator_for(root)
+        cls.check_schema(root)
+        try:
+            from referencing import Registry, Resource
+            from referencing.jsonschema import DRAFT7
+            registry = Registry().with_resources([(s["$id"], Resource.from_contents(s, default_specification=DRAFT7)) for s in schemas])
+            validator = cls(root, registry=registry, format_checker=cls.FORMAT_CHECKER)
+        except ImportError:
+            resolver = jsonschema.RefResolver.from_schema(root, store={s["$id"]: s for s in schemas})
+            validator = cls(root, resolver=resolver, format_checker=cls.FORMAT_CHECKER)
+        errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+        for e in errors[:40]:
+            print("/".join(str(p) for p in e.absolute_path) + ": " + e.message[:300])
+        from importlib.metadata import version
+        print(f"{len(errors)} error(s) from jsonschema {version('jsonschema')} {cls.__name__}")
+        sys.exit(1 if errors else 0)
+        """;
+
+    private static readonly Lazy<string?> Python = new(FindPython);
+
+    /// <summary>The first of python3 (PATH) and /usr/bin/python3 that can import jsonschema; null when none can.</summary>
+    public static string? PythonWithJsonschema => Python.Value;
+
+    private static string? FindPython()
+    {
+        foreach (string candidate in new[] { "python3", "/usr/bin/python3" })
+        {
+            try
+            {
+                if (ProcessRunner.Run(candidate, ["-c", "import jsonschema"], timeout: TimeSpan.FromSeconds(60)).ExitCode == 0) return candidate;
+            }
+            catch (Win32Exception)
+            {
+                // Not installed at this path.
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Runs the python validator; null when python3-jsonschema is not installed.</summary>
+    public static ProcessResult? ValidateWithPython(SbomKind kind, string documentPath)
+    {
+        if (PythonWithJsonschema is not { } python) return null;
+        return ProcessRunner.Run(python, ["-W", "ignore", "-c", PythonValidator, SchemaDirectory, kind == SbomKind.Spdx ? "spdx" : "cyclonedx", documentPath],
+            timeout: TimeSpan.FromMinutes(2));
+    }
+
+    public static void ValidWithPython(SbomKind kind, string documentPath, ITestOutputHelper output)
+    {
+        var result = ValidateWithPython(kind, documentPath);
+        if (result is null)
+        {
+            output.WriteLine(PythonMissing);
+            return;
+        }
+        Assert.True(result.ExitCode == 0, $"python3 jsonschema rejects {documentPath}:\n{result}");
+        output.WriteLine($"{Path.GetFileName(documentPath)}: {result.StandardOutput.Trim()} ({PythonWithJsonschema})");
+    }
+
+    public static JsonObject Parse(string json) => JsonNode.Parse(json)!.AsObject();
+
+    public static JsonObject ReadJson(string path) => Parse(File.ReadAllText(path));
+
+    /// <summary>The purl of an SPDX package (externalRefs PACKAGE-MANAGER/purl), or null (the SDK tool package has none).</summary>
+    public static string? SpdxPurl(JsonNode package) =>
+        package["externalRefs"]?.AsArray()
+            .FirstOrDefault(r => (string?)r!["referenceCategory"] == "PACKAGE-MANAGER" && (string?)r["referenceType"] == "purl")?["referenceLocator"]?.GetValue<string>();
+
+    /// <summary>SPDX packages by purl (the root package included).</summary>
+    public static Dictionary<string, JsonObject> SpdxPackagesByPurl(JsonObject document) =>
+        document["packages"]!.AsArray().Where(p => SpdxPurl(p!) is not null).ToDictionary(p => SpdxPurl(p!)!, p => p!.AsObject(), StringComparer.Ordinal);
+
+    /// <summary>Relationships of one type as (from, to) pairs, with package SPDX IDs translated to purls where they have one.</summary>
+    public static HashSet<(string From, string To)> SpdxRelationships(JsonObject document, string type)
+    {
+        var purlById = document["packages"]!.AsArray().Where(p => SpdxPurl(p!) is not null)
+            .ToDictionary(p => (string)p!["SPDXID"]!, p => SpdxPurl(p!)!, StringComparer.Ordinal);
+        string Name(string id) => purlById.GetValueOrDefault(id) ?? id;
+        return document["relationships"]!.AsArray()
+            .Where(r => (string)r!["relationshipType"]! == type)
+            .Select(r => (Name((string)r!["spdxElementId"]!), Name((string)r["relatedSpdxElement"]!)))
+            .ToHashSet();
+    }
+
+    /// <summary>CycloneDX dependencies[] as (ref, dependsOn) pairs.</summary>
+    public static HashSet<(string From, string To)> CycloneDxEdges(JsonObject bom) =>
+        bom["dependencies"]!.AsArray()
+            .SelectMany(d => d!["dependsOn"]!.AsArray().Select(t => ((string)d["ref"]!, (string)t!)))
+            .ToHashSet();
+
+    public static string? Hash(JsonNode? hashes, string algorithm, string algorithmKey, string valueKey) =>
+        hashes?.AsArray().FirstOrDefault(h => (string?)h![algorithmKey] == algorithm)?[valueKey]?.GetValue<string>();
+
+    public static string Hex(byte[] bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
+
+    /// <summary>"&lt;hex&gt;  &lt;name&gt;" lines of sha1sum/sha256sum run by the real tool over the given files, as name to hex.</summary>
+    public static Dictionary<string, string> CoreutilsDigests(string tool, string directory, IReadOnlyCollection<string> relativeNames)
+    {
+        var result = ProcessRunner.Run(tool, ["--", .. relativeNames], directory);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var digests = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => (Hex: line[..line.IndexOf(' ')], Name: line[(line.IndexOf(' ') + 2)..]))
+            .ToDictionary(x => x.Name, x => x.Hex, StringComparer.Ordinal);
+        Assert.Equal(relativeNames.Count, digests.Count);
+        return digests;
+    }
+}
+
+/// <summary>
+/// One target of obj/project.assets.json ("net10.0" or "net10.0/linux-x64"), read with plain System.Text.Json: independent of
+/// BuildSigning's own reader.
+/// </summary>
+internal sealed class RestoredTarget
+{
+    public sealed record Library(string Name, string Version, string Type, IReadOnlyList<string> DependencyNames, string? Path)
+    {
+        public string Key => $"{Name}/{Version}";
+        public string Purl => $"pkg:nuget/{Name}@{Version}";
+    }
+
+    private RestoredTarget(string key, IReadOnlyList<Library> libraries, IReadOnlyList<string> directNames, IReadOnlyList<string> packageFolders)
+    {
+        Key = key;
+        Libraries = libraries;
+        DirectNames = directNames;
+        PackageFolders = packageFolders;
+    }
+
+    public string Key { get; }
+    public IReadOnlyList<Library> Libraries { get; }
+    public IEnumerable<Library> Packages => Libraries.Where(l => l.Type == "package");
+
+    /// <summary>What the project references itself (projectFileDependencyGroups of the framework), by name.</summary>
+    public IReadOnlyList<string> DirectNames { get; }
+
+    public IReadOnlyList<string> PackageFolders { get; }
+
+    public Library ByName(string name) => Libraries.Single(l => string.Equals(l.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public static RestoredTarget Read(string projectDirectory, string framework, string? runtimeIdentifier = null)
+    {
+        using var assets = JsonDocument.Parse(File.ReadAllBytes(System.IO.Path.Combine(projectDirectory, "obj", "project.assets.json")));
+        var root = assets.RootElement;
+        string key = runtimeIdentifier is null ? framework : $"{framework}/{runtimeIdentifier}";
+        var libraries = root.GetProperty("targets").GetProperty(key).EnumerateObject().Select(entry =>
+        {
+            string name = entry.Name[..entry.Name.IndexOf('/')];
+            string version = entry.Name[(entry.Name.IndexOf('/') + 1)..];
+            var dependencies = entry.Value.TryGetProperty("dependencies", out var d) ? d.EnumerateObject().Select(p => p.Name).ToArray() : [];
+            string? path = root.GetProperty("libraries").TryGetProperty(entry.Name, out var info) && info.TryGetProperty("path", out var p) ? p.GetString() : null;
+            return new Library(name, version, entry.Value.GetProperty("type").GetString()!, dependencies, path);
+        }).ToArray();
+        var direct = root.GetProperty("projectFileDependencyGroups").GetProperty(framework).EnumerateArray()
+            .Select(e => e.GetString()!.Split(' ')[0]).ToArray();
+        var folders = root.GetProperty("packageFolders").EnumerateObject().Select(f => f.Name).ToArray();
+        return new RestoredTarget(key, libraries, direct, folders);
+    }
+
+    /// <summary>The .nupkg's SHA-512 as NuGet wrote it beside the extracted package (base64), as lowercase hex.</summary>
+    public string NupkgSha512Hex(Library package)
+    {
+        string stem = $"{package.Name.ToLowerInvariant()}.{package.Version.ToLowerInvariant()}.nupkg.sha512";
+        string relative = package.Path ?? System.IO.Path.Combine(package.Name.ToLowerInvariant(), package.Version.ToLowerInvariant());
+        string file = PackageFolders.Select(f => System.IO.Path.Combine(f, relative, stem)).First(File.Exists);
+        return SbomAssertions.Hex(Convert.FromBase64String(File.ReadAllText(file, Encoding.ASCII).Trim()));
+    }
+
+    /// <summary>
+    /// The dependency graph the SBOMs must show, as purl pairs: root to each direct reference, and each library to each of its
+    /// dependencies (resolved by name to the one version the target holds).
+    /// </summary>
+    public HashSet<(string From, string To)> ExpectedEdges(string rootPurl)
+    {
+        var edges = new HashSet<(string, string)>();
+        foreach (string name in DirectNames) edges.Add((rootPurl, ByName(name).Purl));
+        foreach (var library in Libraries)
+        {
+            foreach (string dependency in library.DependencyNames) edges.Add((library.Purl, ByName(dependency).Purl));
+        }
+        return edges;
+    }
+}
