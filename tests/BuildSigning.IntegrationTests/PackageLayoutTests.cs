@@ -1,0 +1,58 @@
+using System.IO.Compression;
+using System.Xml.Linq;
+
+namespace BuildSigning.IntegrationTests;
+
+/// <summary>What the shipped packages hold: the MSBuild surface and our own assemblies, never MSBuild's or the SDK's.</summary>
+[Collection(PackagedCollection.Name)]
+public sealed class PackageLayoutTests(PackagedBuildSigning product)
+{
+    [Fact]
+    public void BuildSigningPackage_ShipsTheMSBuildSurfaceAndOnlyItsOwnAssemblies()
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(product.Feed, $"BuildSigning.{product.Version}.nupkg"));
+        var entries = package.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
+
+        foreach (string expected in new[]
+        {
+            "build/BuildSigning.props", "build/BuildSigning.targets",
+            "buildTransitive/BuildSigning.props", "buildTransitive/BuildSigning.targets",
+            "buildMultiTargeting/BuildSigning.props", "buildMultiTargeting/BuildSigning.targets",
+            "Sdk/Sdk.props", "Sdk/Sdk.targets",
+            "tasks/net10.0/BuildSigning.Tasks.dll", "tasks/net10.0/BuildSigning.Core.dll",
+        })
+        {
+            Assert.Contains(expected, entries);
+        }
+        var assemblies = entries.Where(e => e.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)).ToArray();
+        Assert.DoesNotContain(assemblies, a => Path.GetFileName(a).StartsWith("Microsoft.Build", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(assemblies, a => Path.GetFileName(a).StartsWith("NuGet.", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(assemblies, a => Path.GetFileName(a).StartsWith("System.", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
+
+        // The wrappers only import the one implementation in build/.
+        foreach (string wrapper in new[] { "buildTransitive/BuildSigning.targets", "buildMultiTargeting/BuildSigning.targets", "Sdk/Sdk.targets" })
+        {
+            using var stream = package.GetEntry(wrapper)!.Open();
+            var imports = XDocument.Load(stream).Root!.Elements().Where(e => e.Name.LocalName == "Import").ToArray();
+            Assert.Equal("$(MSBuildThisFileDirectory)../build/BuildSigning.targets", Assert.Single(imports).Attribute("Project")!.Value);
+        }
+
+        using var nuspecStream = package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open();
+        var metadata = XDocument.Load(nuspecStream).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+        Assert.Equal("true", metadata.Elements().Single(e => e.Name.LocalName == "developmentDependency").Value);
+        Assert.Contains("MSBuildSdk", metadata.Elements().Single(e => e.Name.LocalName == "packageTypes").ToString());
+        Assert.DoesNotContain(metadata.Elements().Where(e => e.Name.LocalName == "dependencies").SelectMany(d => d.Descendants()), d => d.Name.LocalName == "dependency");
+    }
+
+    [Fact]
+    public void CliPackage_IsADotnetToolNamedBuildsign()
+    {
+        using var package = ZipFile.OpenRead(Path.Combine(product.Feed, $"BuildSigning.Cli.{product.Version}.nupkg"));
+        using var settings = package.Entries.Single(e => e.FullName.EndsWith("DotnetToolSettings.xml", StringComparison.Ordinal)).Open();
+        var command = XDocument.Load(settings).Descendants().Single(e => e.Name.LocalName == "Command");
+        Assert.Equal("buildsign", command.Attribute("Name")!.Value);
+        // NuGet's assemblies come from the installed SDK at run time, never from the tool package.
+        Assert.DoesNotContain(package.Entries, e => Path.GetFileName(e.FullName).StartsWith("NuGet.", StringComparison.Ordinal) && e.FullName.EndsWith(".dll", StringComparison.Ordinal));
+    }
+}
