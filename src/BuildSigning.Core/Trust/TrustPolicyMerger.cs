@@ -162,7 +162,8 @@ public static class TrustPolicyMerger
         }
 
         if (errors.Count > 0) return new TrustPolicyReadResult(null, errors);
-        return new TrustPolicyReadResult(policy.With(mode, signers, keys, null, exceptions, revocations), []);
+        // Messages name where a rule came from: the file (or the built-in policy) together with the project's items.
+        return new TrustPolicyReadResult(policy.With(mode, signers, keys, null, exceptions, revocations, source: $"{policy.Source} with the project's BuildSigning* items"), []);
     }
 
     private static bool TryDate(string? text, out DateTimeOffset? date)

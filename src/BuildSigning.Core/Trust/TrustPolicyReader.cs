@@ -505,11 +505,36 @@ public static class TrustPolicyReader
                     result[field.Name] = field.Value;
                     continue;
                 }
-                string? suggestion = known.FirstOrDefault(k => string.Equals(k, field.Name, StringComparison.OrdinalIgnoreCase));
+                string? suggestion = ClosestField(field.Name, known);
                 context.Add(field.NameOffset, (l, c) => Errors.TrustPolicyUnknownField(context.Source, l, c, field.Name, where,
                     suggestion is null ? string.Join(", ", known) : $"did you mean '{suggestion}'? Known fields: {string.Join(", ", known)}"));
             }
             return result;
+        }
+
+        /// <summary>The known field a misspelt name most likely meant: same letters in another case, or at most two edits away.</summary>
+        private static string? ClosestField(string name, IEnumerable<string> known) =>
+            known.Select(k => (Field: k, Distance: string.Equals(k, name, StringComparison.OrdinalIgnoreCase) ? 0 : EditDistance(k.ToLowerInvariant(), name.ToLowerInvariant())))
+                .Where(c => c.Distance <= 2)
+                .OrderBy(c => c.Distance)
+                .Select(c => c.Field)
+                .FirstOrDefault();
+
+        private static int EditDistance(string a, string b)
+        {
+            var previous = new int[b.Length + 1];
+            var current = new int[b.Length + 1];
+            for (int j = 0; j <= b.Length; j++) previous[j] = j;
+            for (int i = 1; i <= a.Length; i++)
+            {
+                current[0] = i;
+                for (int j = 1; j <= b.Length; j++)
+                {
+                    current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                }
+                (previous, current) = (current, previous);
+            }
+            return previous[b.Length];
         }
 
         private IEnumerable<Node> Array(Dictionary<string, Node> fields, string name)

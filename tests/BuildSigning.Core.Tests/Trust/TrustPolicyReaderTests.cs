@@ -96,6 +96,15 @@ public sealed class TrustPolicyReaderTests : IDisposable
         Assert.Contains(unknown, e => e.Text.StartsWith("policy.json(4,3): unknown field 'colour' in the policy", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_misspelt_field_gets_the_nearest_known_name_as_a_suggestion()
+    {
+        var result = Read("{\n  \"version\": 1,\n  \"mdoe\": \"audit\",\n  \"zebra\": 1\n}");
+        var unknown = result.Errors.Where(e => e.Code == "BS4004").ToList();
+        Assert.Contains(unknown, e => e.Text.Contains("unknown field 'mdoe'") && e.Text.Contains("did you mean 'mode'?"));
+        Assert.Contains(unknown, e => e.Text.Contains("unknown field 'zebra'") && !e.Text.Contains("did you mean"));
+    }
+
     [Theory]
     [InlineData("AABB", "SHA256", "has 4 hex digits")]
     [InlineData("ZZBBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778899", "SHA256", "other than hexadecimal")]
