@@ -35,7 +35,8 @@ public static class DevelopmentCodeSigningCertificate
         {
             if (!File.Exists(privatePath))
             {
-                AtomicFile.TryCreateNew(privatePath, CreatePem(DateTimeOffset.UtcNow), KeyGenerator.PrivateFileMode);
+                using var creating = DirectoryLock.Acquire(directory); // see DevelopmentKey.GetOrCreate
+                if (!File.Exists(privatePath)) AtomicFile.TryCreateNew(privatePath, CreatePem(DateTimeOffset.UtcNow), KeyGenerator.PrivateFileMode);
             }
             var certificate = Load(privatePath);
             if (certificate.Certificate.NotAfter.ToUniversalTime() <= DateTime.UtcNow.AddDays(1))

@@ -37,8 +37,14 @@ public static class DevelopmentKey
         {
             if (!File.Exists(privatePath))
             {
-                using var key = KeyGenerator.Generate(KeyKind.EcdsaP256);
-                AtomicFile.TryCreateNew(privatePath, Encoding.UTF8.GetBytes(KeyGenerator.ExportPrivateKeyPem(key)), KeyGenerator.PrivateFileMode);
+                // Parallel builds race to create the key. The rename alone is not enough: where hard links are unavailable,
+                // .NET's no-overwrite move checks, then renames, so two creators could both win.
+                using var creating = DirectoryLock.Acquire(directory);
+                if (!File.Exists(privatePath))
+                {
+                    using var key = KeyGenerator.Generate(KeyKind.EcdsaP256);
+                    AtomicFile.TryCreateNew(privatePath, Encoding.UTF8.GetBytes(KeyGenerator.ExportPrivateKeyPem(key)), KeyGenerator.PrivateFileMode);
+                }
             }
             var signingKey = SigningKeyLoader.Load(new SigningKeyOptions(privatePath), isDevelopmentKey: true);
             string publicPath = PublicKeyPath(directory);
