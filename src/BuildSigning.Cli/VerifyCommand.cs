@@ -4,6 +4,7 @@ using BuildSigning.Core.Diagnostics;
 using BuildSigning.Core.Keys;
 using BuildSigning.Core.Outputs;
 using BuildSigning.Core.Packages;
+using BuildSigning.Core.Trust;
 
 namespace BuildSigning.Cli;
 
@@ -34,6 +35,10 @@ internal static class VerifyCommand
             string path = parse.GetValue(pathArgument)!;
             if (IsPackage(path))
             {
+                if (SdkAssemblyResolver.SdkDirectory is { } sdk && SdkTrustedRoots.UseBundlesOf(sdk) is { } problem)
+                {
+                    error.WriteLine($"warning: NuGet could not be pointed at the SDK's trusted roots ({problem}); it uses the system's.");
+                }
                 var packageKeys = LoadKeys(parse.GetValue(keyOption) ?? [], parse.GetValue(developmentKeyOption), required: false);
                 return Print(PackageVerifier.Verify(path, packageKeys, parse.GetValue(fingerprintOption)), output);
             }

@@ -23,13 +23,14 @@ public sealed class SignPackages : AttestingTask
     public bool SignPackage { get; set; } = true;
     public string? PackageHashAlgorithm { get; set; }
     public bool OverwritePackageSignature { get; set; }
+    public bool OutputFileNamesWithoutVersion { get; set; }
 
     [Output] public ITaskItem[] WrittenFiles { get; private set; } = [];
 
     protected override void ExecuteCore()
     {
         var packages = Packages.Select(p => p.GetMetadata("FullPath")).Where(p => p.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase) || p.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase))
-            .Distinct(StringComparer.Ordinal).ToArray();
+            .Select(FileNuGetWrote).Distinct(StringComparer.Ordinal).ToArray();
         if (packages.Length == 0) return;
 
         var key = ResolveKey();
@@ -49,6 +50,17 @@ public sealed class SignPackages : AttestingTask
         }
         if (key.IsDevelopmentKey) LogWarning(SigningKeyResolver.DevelopmentKeyWarning(string.Join(", ", packages.Select(Path.GetFileName)), key));
         WrittenFiles = written.Select(f => (ITaskItem)new TaskItem(f)).ToArray();
+    }
+
+    /// <summary>
+    /// With OutputFileNamesWithoutVersion, SDKs up to 10.0.4xx still name the versioned file in @(NuGetPackOutput)
+    /// (NuGet/Home#12644) while pack writes &lt;PackageId&gt;.nupkg: take the file that exists.
+    /// </summary>
+    private string FileNuGetWrote(string listed)
+    {
+        if (File.Exists(listed) || !OutputFileNamesWithoutVersion || NullIfEmpty(PackageId) is not { } id) return listed;
+        string versionless = Path.Combine(Path.GetDirectoryName(listed)!, id + Path.GetExtension(listed));
+        return File.Exists(versionless) ? versionless : listed;
     }
 
     private void AuthorSign(string[] packages, Uri? timestampUrl)
