@@ -212,9 +212,9 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         // A missing comma after line 3.
         File.WriteAllText(policy, "{\n  \"version\": 1,\n  \"mode\": \"enforce\"\n  \"unsignedExceptions\": []\n}\n");
         var malformed = Restore(project);
-        AssertFailsWith(malformed, "BS4003", $"{policy}(4,3): the trust policy is not valid JSON");
+        AssertFailsAt(malformed, policy, "4,3", "BS4003", "the trust policy is not valid JSON");
         var build = Build(project);
-        AssertFailsWith(build, "BS4003", $"{policy}(4,3)");
+        AssertFailsAt(build, policy, "4,3", "BS4003", "the trust policy is not valid JSON");
         AssertNotCompiled(project, build);
 
         // Every error of a readable file, each with its position.
@@ -227,8 +227,9 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
             }
             """);
         var invalid = Restore(project);
-        AssertFailsWith(invalid, "BS4004", $"{policy}(4,58): unknown field 'fingerprnt' in a certificate");
-        AssertFailsWith(invalid, "BS4005", $"{policy}(4,56): the field 'fingerprint' is required in a certificate");
+        AssertFailsAt(invalid, policy, "4,58", "BS4004", "unknown field 'fingerprnt' in a certificate");
+        AssertFailsAt(invalid, policy, "4,56", "BS4005", "the field 'fingerprint' is required in a certificate");
+        Assert.Contains("did you mean 'fingerprint'?", invalid.Output);
         File.Delete(policy);
 
         // Named explicitly, a missing file is an error, not a fall-back to the built-in policy (which would allow everything here).
@@ -367,6 +368,16 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         AssertFailsWith(result, code, text);
         var errors = ErrorLines(result);
         Assert.True(errors.Count == 1, $"expected one BuildSigning error, found {errors.Count}:\n{string.Join('\n', errors)}\n\n{result}");
+    }
+
+    /// <summary>
+    /// The error is logged at its place in the policy file, MSBuild's canonical "file(line,col): error CODE: text", so IDEs
+    /// and CI annotations point at the user's line, not at BuildSigning.targets.
+    /// </summary>
+    private static void AssertFailsAt(ProcessResult result, string file, string position, string code, string text)
+    {
+        Assert.True(result.ExitCode != 0, result.ToString());
+        Assert.Contains($"{file}({position}): error {code}: {text}", result.Output);
     }
 
     private static void AssertFailsWith(ProcessResult result, string code, string text)
