@@ -206,9 +206,15 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         var expectedEdges = target.ExpectedEdges(HelloPurl);
         Assert.Contains(("pkg:nuget/Polly@8.5.2", "pkg:nuget/Polly.Core@8.5.2"), expectedEdges);
         Assert.Contains(("pkg:nuget/Serilog.Sinks.Console@5.0.0", "pkg:nuget/Serilog@3.1.1"), expectedEdges);
-        Assert.Equal(Sorted(expectedEdges), Sorted(SpdxRelationships(spdx, "DEPENDS_ON")));
+        Assert.Equal(Sorted(target.ExpectedRuntimeEdges(HelloPurl)), Sorted(SpdxRelationships(spdx, "DEPENDS_ON")));
         Assert.Equal(Sorted(expectedEdges), Sorted(CycloneDxEdges(bom)));
         Assert.Contains(("SPDXRef-DOCUMENT", HelloPurl), SpdxRelationships(spdx, "DESCRIBES"));
+        // BuildSigning itself runs in the build and ships nothing: a build dependency, excluded from what runs.
+        string buildSigningPurl = $"pkg:nuget/BuildSigning@{product.Version}";
+        Assert.Equal(Sorted([(buildSigningPurl, HelloPurl)]), Sorted(target.ExpectedBuildDependencies(HelloPurl)));
+        Assert.Equal(Sorted(target.ExpectedBuildDependencies(HelloPurl)), Sorted(SpdxRelationships(spdx, "BUILD_DEPENDENCY_OF")));
+        Assert.Equal("excluded", (string?)bom["components"]!.AsArray().Single(c => (string?)c!["purl"] == buildSigningPurl)!["scope"]);
+        Assert.All(bom["components"]!.AsArray().Where(c => (string?)c!["purl"] != buildSigningPurl), c => Assert.Equal("required", (string?)c!["scope"]));
         // Every component has a dependencies[] entry, also the leaves (an empty dependsOn says "none", a missing one "unknown").
         Assert.Equal(components.Select(c => (string)c["bom-ref"]!).Append(HelloPurl).Order(StringComparer.Ordinal),
             bom["dependencies"]!.AsArray().Select(d => (string)d!["ref"]!).Order(StringComparer.Ordinal));
@@ -286,7 +292,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         var expectedEdges = target.ExpectedEdges(rootPurl);
         Assert.Contains((rootPurl, libPurl), expectedEdges);
         Assert.Contains((libPurl, "pkg:nuget/Serilog.Sinks.Console@5.0.0"), expectedEdges);
-        Assert.Equal(Sorted(expectedEdges), Sorted(SpdxRelationships(spdx, "DEPENDS_ON")));
+        Assert.Equal(Sorted(target.ExpectedRuntimeEdges(rootPurl)), Sorted(SpdxRelationships(spdx, "DEPENDS_ON")));
         Assert.Equal(Sorted(expectedEdges), Sorted(CycloneDxEdges(bom)));
 
         var verify = product.BuildSign("verify", published.Output, "--key", product.DevelopmentPublicKey);

@@ -174,7 +174,7 @@ internal static class SbomAssertions
 /// </summary>
 internal sealed class RestoredTarget
 {
-    public sealed record Library(string Name, string Version, string Type, IReadOnlyList<string> DependencyNames, string? Path)
+    public sealed record Library(string Name, string Version, string Type, IReadOnlyList<string> DependencyNames, string? Path, bool ShipsRuntimeAssets = true)
     {
         public string Key => $"{Name}/{Version}";
         public string Purl => $"pkg:nuget/{Name}@{Version}";
@@ -210,7 +210,11 @@ internal sealed class RestoredTarget
             string version = entry.Name[(entry.Name.IndexOf('/') + 1)..];
             var dependencies = entry.Value.TryGetProperty("dependencies", out var d) ? d.EnumerateObject().Select(p => p.Name).ToArray() : [];
             string? path = root.GetProperty("libraries").TryGetProperty(entry.Name, out var info) && info.TryGetProperty("path", out var p) ? p.GetString() : null;
-            return new Library(name, version, entry.Value.GetProperty("type").GetString()!, dependencies, path);
+            // A package ships something when NuGet recorded runtime, native, resource or RID-specific assets other than "_._".
+            bool ships = entry.Value.GetProperty("type").GetString() != "package"
+                || new[] { "runtime", "native", "resource", "runtimeTargets" }.Any(group => entry.Value.TryGetProperty(group, out var assetGroup)
+                    && assetGroup.EnumerateObject().Any(asset => !asset.Name.EndsWith("_._", StringComparison.Ordinal)));
+            return new Library(name, version, entry.Value.GetProperty("type").GetString()!, dependencies, path, ships);
         }).ToArray();
         var direct = root.GetProperty("projectFileDependencyGroups").GetProperty(framework).EnumerateArray()
             .Select(e => e.GetString()!.Split(' ')[0]).ToArray();
@@ -231,6 +235,14 @@ internal sealed class RestoredTarget
     /// The dependency graph the SBOMs must show, as purl pairs: root to each direct reference, and each library to each of its
     /// dependencies (resolved by name to the one version the target holds).
     /// </summary>
+    /// <summary>SPDX's DEPENDS_ON: the graph without the root's edges to build-only packages (those ship no runtime assets).</summary>
+    public HashSet<(string From, string To)> ExpectedRuntimeEdges(string rootPurl) =>
+        ExpectedEdges(rootPurl).Where(e => e.From != rootPurl || Libraries.Single(l => l.Purl == e.To).ShipsRuntimeAssets).ToHashSet();
+
+    /// <summary>SPDX's BUILD_DEPENDENCY_OF: each direct build-only package (such as BuildSigning itself) to the root.</summary>
+    public HashSet<(string From, string To)> ExpectedBuildDependencies(string rootPurl) =>
+        DirectNames.Select(ByName).Where(l => !l.ShipsRuntimeAssets).Select(l => (l.Purl, rootPurl)).ToHashSet();
+
     public HashSet<(string From, string To)> ExpectedEdges(string rootPurl)
     {
         var edges = new HashSet<(string, string)>();

@@ -12,7 +12,11 @@ public sealed record AssetsLibrary(string Name, string Version, string Type, str
 }
 
 /// <summary>A library as resolved for one target (framework, or framework/runtime), with its direct dependencies.</summary>
-public sealed record AssetsTargetLibrary(string Name, string Version, string Type, IReadOnlyDictionary<string, string> Dependencies)
+/// <param name="ShipsRuntimeAssets">
+/// Whether it puts anything into the output at run time (runtime, native, resource or runtime-specific assets other than
+/// NuGet's "_._" placeholders). A package without any (an MSBuild tool such as BuildSigning, an analyzer) is build-only.
+/// </param>
+public sealed record AssetsTargetLibrary(string Name, string Version, string Type, IReadOnlyDictionary<string, string> Dependencies, bool ShipsRuntimeAssets = true)
 {
     public string Key => $"{Name}/{Version}";
 }
@@ -143,7 +147,7 @@ public sealed class ProjectAssetsFile
                     {
                         foreach (var dependency in deps.EnumerateObject()) dependencies[dependency.Name] = dependency.Value.GetString() ?? "";
                     }
-                    entries.Add(new AssetsTargetLibrary(name, version, Text(library.Value, "type") ?? "package", dependencies));
+                    entries.Add(new AssetsTargetLibrary(name, version, Text(library.Value, "type") ?? "package", dependencies, ShipsRuntimeAssets(library.Value)));
                 }
                 targets.Add(new AssetsTarget(target.Name, entries));
             }
@@ -181,6 +185,13 @@ public sealed class ProjectAssetsFile
         }
         return new ProjectAssetsFile(path, folders, libraries, targets, new AssetsProject(projectName, projectVersion, projectPath, aliases), direct);
     }
+
+    private static readonly string[] RuntimeAssetGroups = ["runtime", "native", "resource", "runtimeTargets"];
+
+    private static bool ShipsRuntimeAssets(JsonElement library) =>
+        (Text(library, "type") ?? "package") != "package"
+        || RuntimeAssetGroups.Any(group => library.TryGetProperty(group, out var assets) && assets.ValueKind == JsonValueKind.Object
+            && assets.EnumerateObject().Any(asset => !asset.Name.EndsWith("_._", StringComparison.Ordinal)));
 
     private static (string Name, string Version) SplitKey(string key)
     {

@@ -125,7 +125,8 @@ public static class CycloneDxWriter
         if (!string.IsNullOrWhiteSpace(c.Supplier)) WriteSupplier(w, c.Supplier);
         w.WriteString("name", c.Name);
         w.WriteString("version", c.Version);
-        w.WriteString("scope", "required");
+        // A build-only package (no runtime assets: an MSBuild tool, an analyzer) is not part of what runs.
+        w.WriteString("scope", c.BuildOnly ? "excluded" : "required");
         if (c.Sha512Hex is not null)
         {
             w.WriteStartArray("hashes");

@@ -36,7 +36,8 @@ public sealed record SbomComponent(
     string? Supplier,
     string? Homepage,
     string? ProjectPath,
-    IReadOnlyList<string> DependsOn)
+    IReadOnlyList<string> DependsOn,
+    bool BuildOnly = false)
 {
     public string Key => $"{Name}/{Version}";
 }
@@ -166,7 +167,7 @@ public sealed class SbomModel
 
         var license = nuspec is null ? SbomLicense.None : ResolveLicense(nuspec, directory!, id, version, warnings);
         return new SbomComponent(id, version, SbomComponentKind.Package, PackageUrl.NuGet(id, version), sha512Hex, license,
-            nuspec?.Authors, AbsoluteHttpUrl(nuspec?.ProjectUrl), ProjectPath: null, dependsOn);
+            nuspec?.Authors, AbsoluteHttpUrl(nuspec?.ProjectUrl), ProjectPath: null, dependsOn, BuildOnly: !library.ShipsRuntimeAssets);
     }
 
     private static string? FindPackageDirectory(ProjectAssetsFile assets, string id, string version, AssetsLibrary? info)

@@ -134,7 +134,12 @@ public static class SpdxWriter
 
         w.WriteStartArray("relationships");
         WriteRelationship(w, "SPDXRef-DOCUMENT", "DESCRIBES", RootId);
-        foreach (string key in model.RootDependsOn) WriteRelationship(w, RootId, "DEPENDS_ON", ids.Components[key]);
+        foreach (string key in model.RootDependsOn)
+        {
+            // A build-only package (no runtime assets) is a build dependency of the root, not something it depends on at run time.
+            if (model.Find(key)?.BuildOnly == true) WriteRelationship(w, ids.Components[key], "BUILD_DEPENDENCY_OF", RootId);
+            else WriteRelationship(w, RootId, "DEPENDS_ON", ids.Components[key]);
+        }
         foreach (var c in model.Components)
         {
             foreach (string key in c.DependsOn) WriteRelationship(w, ids.Components[c.Key], "DEPENDS_ON", ids.Components[key]);

@@ -62,6 +62,24 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public void BuildOnlyPackage_IsExcludedFromWhatRuns_InBothFormats()
+    {
+        using var restore = new FakeRestore().Package("A", "1.0.0").BuildOnlyPackage("Tool", "2.0.0");
+        var documents = GenerateValid(restore);
+
+        var bom = Parse(documents.CycloneDx);
+        string Scope(string name) => (string)bom["components"]!.AsArray().Single(c => (string)c!["name"]! == name)!["scope"]!;
+        Assert.Equal("required", Scope("A"));
+        Assert.Equal("excluded", Scope("Tool"));
+
+        var spdx = Parse(documents.Spdx);
+        string root = SpdxRelationships(spdx, "DESCRIBES").Single().To;
+        Assert.Contains((root, SpdxIdByPurl(spdx, "pkg:nuget/A@1.0.0")), SpdxRelationships(spdx, "DEPENDS_ON"));
+        Assert.DoesNotContain(SpdxRelationships(spdx, "DEPENDS_ON"), r => r.To == SpdxIdByPurl(spdx, "pkg:nuget/Tool@2.0.0"));
+        Assert.Contains((SpdxIdByPurl(spdx, "pkg:nuget/Tool@2.0.0"), root), SpdxRelationships(spdx, "BUILD_DEPENDENCY_OF"));
+    }
+
+    [Fact]
     public void MissingNupkgSha512_IsBS5001_AndTheHashIsComputedFromTheNupkg()
     {
         using var restore = new FakeRestore().Package("A", "1.0.0", sha512File: null);

@@ -11,6 +11,7 @@ internal sealed class FakeRestore : IDisposable
     public const string Framework = "net8.0";
     private readonly TempDirectory _root = new("bs-fakerestore");
     private readonly List<(string Id, string Version, string Type, Dictionary<string, string> Dependencies, string? AssetsSha512)> _libraries = [];
+    private readonly HashSet<string> _buildOnly = new(StringComparer.Ordinal);
     private readonly List<string> _direct = [];
 
     public string PackagesFolder => _root.Combine("packages");
@@ -60,6 +61,14 @@ internal sealed class FakeRestore : IDisposable
         return this;
     }
 
+    /// <summary>A package with build assets only (like an MSBuild tool): nothing of it is copied to the output.</summary>
+    public FakeRestore BuildOnlyPackage(string id, string version)
+    {
+        Package(id, version);
+        _buildOnly.Add($"{id}/{version}");
+        return this;
+    }
+
     public FakeRestore Project(string name, string version, params string[] dependencies)
     {
         _libraries.Add((name, version, "project", dependencies.Select(d => d.Split('/')).ToDictionary(d => d[0], d => d[1]), null));
@@ -79,6 +88,12 @@ internal sealed class FakeRestore : IDisposable
                 var deps = new JsonObject();
                 foreach (var (name, range) in dependencies) deps[name] = range;
                 entry["dependencies"] = deps;
+            }
+            if (type == "package")
+            {
+                // What NuGet records for what a package contributes: a runtime assembly, or only MSBuild files.
+                if (_buildOnly.Contains($"{id}/{version}")) entry["build"] = new JsonObject { [$"build/{id}.targets"] = new JsonObject() };
+                else entry["runtime"] = new JsonObject { [$"lib/{Framework}/{id}.dll"] = new JsonObject() };
             }
             target[$"{id}/{version}"] = entry;
             var library = new JsonObject { ["type"] = type };
