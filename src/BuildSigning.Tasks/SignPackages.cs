@@ -35,13 +35,24 @@ public sealed class SignPackages : AttestingTask
 
         var key = ResolveKey();
         var timestampUrl = ResolveTimestampUrl();
+
+        // Pack skips writing a package whose inputs did not change (reproducible builds, SOURCE_DATE_EPOCH): such a package
+        // is still the one signed and attested last time, so it is left alone rather than signed twice.
+        var unchanged = packages.Where(p => PackageAttestor.IsUpToDate(p, key)).ToHashSet(StringComparer.Ordinal);
+        foreach (string package in unchanged) Log.LogMessage(MessageImportance.High, $"BuildSigning: {package} is unchanged; its signatures stand.");
+        packages = packages.Where(p => !unchanged.Contains(p)).ToArray();
+        var written = unchanged.SelectMany(PackageAttestor.ExistingBundles).ToList();
+        if (packages.Length == 0)
+        {
+            WrittenFiles = written.Select(f => (ITaskItem)new TaskItem(f)).ToArray();
+            return;
+        }
         if (SignPackage) AuthorSign(packages, timestampUrl);
 
         var documents = SbomFiles.Select(f => new AttestationDocument(
             f.GetMetadata("AttestationName"), f.GetMetadata("PredicateType"), (JsonObject)JsonNode.Parse(File.ReadAllBytes(f.ItemSpec))!, [], WriteDocument: false)).ToList();
         if (Provenance() is { } provenance) documents.Add(provenance);
 
-        var written = new List<string>();
         foreach (string package in packages)
         {
             bool isSymbols = package.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase);

@@ -56,9 +56,12 @@ public static class OutputSigner
 
         using var directoryLock = DirectoryLock.Acquire(attestationDirectory);
 
-        var excluded = SignedOutputLayout.ExcludedInside(root, request.ExcludedDirectories);
-        var names = SignedOutputLayout.EnumerateCoveredFiles(root, excluded.Select(e => SignedOutputLayout.FullPath(root, e)), out var linked);
+        var requested = SignedOutputLayout.ExcludedInside(root, request.ExcludedDirectories);
+        var names = SignedOutputLayout.EnumerateCoveredFiles(root, requested.Select(e => SignedOutputLayout.FullPath(root, e)), excludeNestedSignedOutputs: true,
+            out var linked, out var nested);
         if (linked.Count > 0) throw Errors.LinkedDirectoryInOutput(root, linked[0]);
+        // Folders signed on their own (publish folders, other runtimes' outputs inside bin/) are listed in the signed statement.
+        var excluded = requested.Concat(nested).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var cache = DigestCache.Load(request.DigestCacheFile);
         var digests = cache.DigestFiles(names.Select(n => SignedOutputLayout.FullPath(root, n)).ToArray(), request.Algorithms | DigestAlgorithms.Sha256, out int filesRead);
         var subjects = names.Select((n, i) => new Subject(n, digests[i].Sha256Hex)).ToArray();

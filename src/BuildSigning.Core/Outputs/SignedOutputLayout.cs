@@ -42,9 +42,19 @@ public static class SignedOutputLayout
     /// As above; linked directories are not followed (they could loop or lead outside the output) but returned,
     /// so that signing can refuse them and verification can report them.
     /// </summary>
-    public static IReadOnlyList<string> EnumerateCoveredFiles(string root, IEnumerable<string>? excludedDirectories, out IReadOnlyList<string> linkedDirectories)
+    public static IReadOnlyList<string> EnumerateCoveredFiles(string root, IEnumerable<string>? excludedDirectories, out IReadOnlyList<string> linkedDirectories) =>
+        EnumerateCoveredFiles(root, excludedDirectories, excludeNestedSignedOutputs: false, out linkedDirectories, out _);
+
+    /// <summary>
+    /// As above. With <paramref name="excludeNestedSignedOutputs"/> (signing only), a subfolder that holds its own
+    /// .buildsigning/ (a publish folder, another runtime's output) is another signed output: it is left out and returned, so the
+    /// signer can record it in the signed statement. A verifier never does this: it skips only what a signature lists.
+    /// </summary>
+    public static IReadOnlyList<string> EnumerateCoveredFiles(string root, IEnumerable<string>? excludedDirectories, bool excludeNestedSignedOutputs,
+        out IReadOnlyList<string> linkedDirectories, out IReadOnlyList<string> nestedSignedOutputs)
     {
         var links = new List<string>();
+        var nested = new List<string>();
         string fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
         var excluded = new HashSet<string>(
             (excludedDirectories ?? []).Where(d => !string.IsNullOrWhiteSpace(d)).Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))),
@@ -67,6 +77,7 @@ public static class SignedOutputLayout
                 {
                     if (excluded.Contains(entry.FullName)) continue;
                     if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint)) links.Add(RelativeName(fullRoot, entry.FullName));
+                    else if (excludeNestedSignedOutputs && Directory.Exists(Path.Combine(entry.FullName, DirectoryName))) nested.Add(RelativeName(fullRoot, entry.FullName));
                     else pending.Push(entry.FullName);
                 }
                 else
@@ -77,7 +88,9 @@ public static class SignedOutputLayout
         }
         files.Sort(StringComparer.Ordinal);
         links.Sort(StringComparer.Ordinal);
+        nested.Sort(StringComparer.Ordinal);
         linkedDirectories = links;
+        nestedSignedOutputs = nested;
         return files;
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using BuildSigning.Core.Attestations;
+using BuildSigning.Core.Diagnostics;
 using BuildSigning.Core.Hashing;
 using BuildSigning.Core.IO;
 using BuildSigning.Core.Keys;
@@ -24,6 +25,30 @@ public static class PackageAttestor
     public static string BlobBundlePath(string packagePath) => packagePath + SigstoreBundle.FileSuffix;
 
     public static string StatementBundlePath(string packagePath, string name) => $"{packagePath}.{name}{SigstoreBundle.FileSuffix}";
+
+    /// <summary>
+    /// True when the bundles beside the package already sign these exact bytes with this key: pack left the package as it
+    /// was (its inputs did not change), so its attestations stand and nothing is signed again.
+    /// </summary>
+    public static bool IsUpToDate(string packagePath, SigningKey key)
+    {
+        string blobBundle = BlobBundlePath(packagePath);
+        if (!File.Exists(blobBundle)) return false;
+        try
+        {
+            using var stream = File.OpenRead(packagePath);
+            BundleVerifier.VerifyBlob(blobBundle, BundleVerifier.ReadBundle(blobBundle), stream, [key.PublicKey]);
+            return true;
+        }
+        catch (BuildSigningException)
+        {
+            return false;
+        }
+    }
+
+    public static IReadOnlyList<string> ExistingBundles(string packagePath) =>
+        Directory.EnumerateFiles(Path.GetDirectoryName(Path.GetFullPath(packagePath))!, Path.GetFileName(packagePath) + "*" + SigstoreBundle.FileSuffix)
+            .Order(StringComparer.Ordinal).ToArray();
 
     public static IReadOnlyList<string> Attest(string packagePath, IReadOnlyList<AttestationDocument> documents, SigningKey key, Uri? timestampUrl)
     {

@@ -546,4 +546,26 @@ public sealed class OutputSigningTests : IDisposable
 
         Assert.Equal("BS2004", Assert.Throws<BuildSigningException>(() => Sign()).Code);
     }
+
+    [Fact]
+    public void A_subfolder_signed_on_its_own_is_left_out_and_recorded_but_a_verifier_skips_only_what_was_signed()
+    {
+        CreateOutput();
+        // Another runtime's output inside bin/, signed by its own build.
+        Write("linux-x64/App.dll", "rid-specific IL");
+        Directory.CreateDirectory(Path.Combine(Root, "linux-x64", SignedOutputLayout.DirectoryName));
+
+        var result = Sign();
+
+        Assert.Equal(5, result.FileCount);
+        var statement = Verify().FileStatements.Single().Statement;
+        Assert.Equal(["linux-x64"], statement.Predicate["excludedDirectories"]!.AsArray().Select(n => (string)n!));
+        Assert.True(Verify().Succeeded);
+
+        // An attacker's new folder with a .buildsigning/ of its own is not skipped: only a signed list excludes anything.
+        Write("plugins/evil.dll", "unsigned");
+        Directory.CreateDirectory(Path.Combine(Root, "plugins", SignedOutputLayout.DirectoryName));
+        var problem = Assert.Single(Verify().Problems);
+        Assert.Equal(("plugins/evil.dll", FileProblemKind.Unexpected), (problem.Name, problem.Kind));
+    }
 }
