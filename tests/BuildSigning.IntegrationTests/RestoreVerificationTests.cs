@@ -136,6 +136,37 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
     }
 
     [Fact]
+    public void ProjectRestore_AlsoVerifiesTheProjectsItReferences()
+    {
+        // The unsigned package is private to Lib, so it never reaches App's own assets file; restoring App restores Lib too.
+        string root = Directory.CreateDirectory(Path.Combine(product.Root, "restore-references")).FullName;
+        File.WriteAllText(Path.Combine(root, "nuget.config"), _local.NuGetConfig);
+        File.WriteAllText(Path.Combine(root, "Directory.Build.props"), $"""
+            <Project>
+              <Sdk Name="BuildSigning" Version="{product.Version}" />
+            </Project>
+            """);
+        string lib = Directory.CreateDirectory(Path.Combine(root, "Lib")).FullName;
+        File.WriteAllText(Path.Combine(lib, "Lib.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+              <ItemGroup><PackageReference Include="{LocalPackages.Id}" Version="{LocalPackages.Unsigned}" PrivateAssets="all" /></ItemGroup>
+            </Project>
+            """);
+        string app = Directory.CreateDirectory(Path.Combine(root, "App")).FullName;
+        File.WriteAllText(Path.Combine(app, "App.csproj"), """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+              <ItemGroup><ProjectReference Include="../Lib/Lib.csproj" /></ItemGroup>
+            </Project>
+            """);
+
+        var restore = product.Dotnet(root, "restore", Path.Combine(app, "App.csproj"));
+        AssertRejectedOnly(restore, "BS4010", $"Package 'Acme.Widgets {LocalPackages.Unsigned}' is unsigned");
+        Assert.Contains($"[{Path.Combine(lib, "Lib.csproj")}]", ErrorLines(restore).Single());
+    }
+
+    [Fact]
     public void SolutionRestore_WithDirectorySolutionTargets_FailsOnTheUnsignedPackage_AndTheBuildStopsBeforeCompiling()
     {
         string solution = Directory.CreateDirectory(Path.Combine(product.Root, "restore-solution")).FullName;
