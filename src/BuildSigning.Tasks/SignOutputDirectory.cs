@@ -35,6 +35,8 @@ public sealed class SignOutputDirectory : AttestingTask
         var result = OutputSigner.Sign(request, key);
 
         foreach (var warning in warnings) LogWarning(warning);
+        // Only a publish folder carries one project's SBOMs and provenance; shared build output folders are common and fine.
+        if (result.PreviousProject is { } previous && Kind == OutputDescription.PublishKind) LogWarning(new Diagnostic("OutputShared", [Directory, previous, ProjectName]));
         WrittenFiles = result.AllFiles.Select(f => (ITaskItem)new Microsoft.Build.Utilities.TaskItem(f)).ToArray();
         if (key.IsDevelopmentKey) LogWarning(SigningKeyResolver.DevelopmentKeyWarning(Directory, key));
         if (result.BundlesWritten.Count > 0)

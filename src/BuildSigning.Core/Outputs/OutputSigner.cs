@@ -35,6 +35,9 @@ public sealed record OutputSigningResult(
     string ManifestPath,
     IReadOnlyList<string> Documents)
 {
+    /// <summary>Another project whose output this folder held when it was signed before (a folder shared by projects).</summary>
+    public string? PreviousProject { get; init; }
+
     public IEnumerable<string> AllFiles => BundlesWritten.Concat(BundlesUnchanged).Append(ManifestPath).Concat(Documents);
 }
 
@@ -55,6 +58,7 @@ public static class OutputSigner
         Directory.CreateDirectory(attestationDirectory);
 
         using var directoryLock = DirectoryLock.Acquire(attestationDirectory);
+        string? previousProject = SignedProject(attestationDirectory);
 
         var requested = SignedOutputLayout.ExcludedInside(root, request.ExcludedDirectories);
         var names = SignedOutputLayout.EnumerateCoveredFiles(root, requested.Select(e => SignedOutputLayout.FullPath(root, e)), excludeNestedSignedOutputs: true,
@@ -107,7 +111,28 @@ public static class OutputSigner
 
         DeleteStaleFiles(attestationDirectory, written.Concat(unchanged).Concat(documents).Append(manifestPath));
         if (request.DigestCacheFile is { Length: > 0 } cacheFile) cache.Save(cacheFile);
-        return new OutputSigningResult(subjects.Length, filesRead, written, unchanged, manifestPath, documents);
+        return new OutputSigningResult(subjects.Length, filesRead, written, unchanged, manifestPath, documents)
+        {
+            PreviousProject = previousProject is not null && !string.IsNullOrEmpty(request.Description.Project)
+                && !string.Equals(previousProject, request.Description.Project, StringComparison.Ordinal) ? previousProject : null,
+        };
+    }
+
+    /// <summary>The project named by the folder's current file statement, read without checking its signature (only a hint).</summary>
+    private static string? SignedProject(string attestationDirectory)
+    {
+        string path = Path.Combine(attestationDirectory, SignedOutputLayout.BundleName(SignedOutputLayout.FilesBundlePrefix, 1, 1));
+        if (!File.Exists(path)) path = Path.Combine(attestationDirectory, SignedOutputLayout.BundleName(SignedOutputLayout.FilesBundlePrefix, 1, 2));
+        try
+        {
+            var bundle = File.Exists(path) ? SigstoreBundle.TryParse(File.ReadAllBytes(path), out _) : null;
+            var statement = bundle?.Dsse is { } dsse ? InTotoStatement.TryParse(dsse.Payload, out _) : null;
+            return statement?.Predicate["project"]?.GetValueKind() == JsonValueKind.String ? (string?)statement.Predicate["project"] : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static int PartCount(int subjects) => (subjects + InTotoStatement.MaxSubjects - 1) / InTotoStatement.MaxSubjects;

@@ -568,4 +568,14 @@ public sealed class OutputSigningTests : IDisposable
         var problem = Assert.Single(Verify().Problems);
         Assert.Equal(("plugins/evil.dll", FileProblemKind.Unexpected), (problem.Name, problem.Kind));
     }
+
+    [Fact]
+    public void Signing_a_folder_another_project_signed_names_that_project()
+    {
+        CreateOutput();
+        Assert.Null(Sign(description: new OutputDescription("publish", "A.csproj")).PreviousProject);
+        Assert.Null(Sign(description: new OutputDescription("publish", "A.csproj")).PreviousProject);
+
+        Assert.Equal("A.csproj", Sign(description: new OutputDescription("publish", "B.csproj")).PreviousProject);
+    }
 }
