@@ -27,7 +27,7 @@ internal static class NuGetSignatureConfig
         xml.Append("    </author>\n");
         if (trustNuGetOrg)
         {
-            xml.Append("    <repository name=\"nuget.org\" serviceIndex=\"https://api.nuget.org/v3/index.json\">\n");
+            xml.Append($"    <repository name=\"gallery\" serviceIndex=\"{MachinePackageSource.Url}\">\n");
             foreach (string fingerprint in NuGetOrgRepositoryFingerprints)
             {
                 xml.Append($"      <certificate fingerprint=\"{fingerprint}\" hashAlgorithm=\"SHA256\" allowUntrustedRoot=\"false\" />\n");
@@ -65,7 +65,7 @@ internal static class NuGetSignatureConfig
               <packageSources>
                 <clear />
                 <add key="signed-packages" value="{SecurityElement.Escape(feed)}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+                <add key="machine-source" value="{MachinePackageSource.Url}" protocolVersion="3" />
               </packageSources>
               <config>
                 <add key="signatureValidationMode" value="require" />

@@ -80,7 +80,7 @@ public sealed class TrustRestoreFixture : IDisposable
             <configuration>
               <packageSources>
                 <clear />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+                <add key="machine-source" value="{MachinePackageSource.Url}" protocolVersion="3" />
                 <add key="local" value="{feed}" />
               </packageSources>
             </configuration>
