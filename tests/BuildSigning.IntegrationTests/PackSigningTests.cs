@@ -56,16 +56,7 @@ public sealed class PackSigningTests(PackagedBuildSigning product, ITestOutputHe
             Assert.Contains($"author-signed {package} (certificate SHA-256 {fingerprint}, no timestamp)", pack.Output);
             Assert.True(PackedLibrary.HasNuGetSignature(package), $"{package} has no .signature.p7s");
 
-            var verify = NuGetSignatureConfig.Verify(product, package, trusting);
-            output.WriteLine(verify.ToString());
-            Assert.True(verify.ExitCode == 0, verify.ToString());
-            Assert.Contains($"Successfully verified package '{PackedLibrary.Id}.{PackedLibrary.Version}'", verify.StandardOutput);
-            Assert.Contains("Signature type: Author", verify.StandardOutput);
-            Assert.Contains($"SHA256 hash: {fingerprint}", verify.StandardOutput);
-
-            var wrong = NuGetSignatureConfig.Verify(product, package, untrusting);
-            Assert.True(wrong.ExitCode != 0, wrong.ToString());
-            Assert.Contains("NU3034", wrong.Output);
+            AssertOnlyTheTrustedFingerprintVerifies(package, trusting, untrusting, fingerprint, "Signature type: Author");
         }
 
         // The bundles are over the final, signed bytes: the message digest and every statement subject are the package's SHA-256.
@@ -101,16 +92,7 @@ public sealed class PackSigningTests(PackagedBuildSigning product, ITestOutputHe
         foreach (string package in new[] { Path.Combine(folder, NupkgName), Path.Combine(folder, SnupkgName) })
         {
             Assert.Contains($"author-signed {package} (certificate SHA-256 {fingerprint}, no timestamp)", pack.Output);
-            var verify = NuGetSignatureConfig.Verify(product, package, trusting);
-            output.WriteLine(verify.ToString());
-            Assert.True(verify.ExitCode == 0, verify.ToString());
-            Assert.Contains($"Successfully verified package '{PackedLibrary.Id}.{PackedLibrary.Version}'", verify.StandardOutput);
-            Assert.Contains("CN=Contoso Release Signing (test)", verify.StandardOutput);
-            Assert.Contains($"SHA256 hash: {fingerprint}", verify.StandardOutput);
-
-            var wrong = NuGetSignatureConfig.Verify(product, package, trustingDevelopment);
-            Assert.True(wrong.ExitCode != 0, wrong.ToString());
-            Assert.Contains("NU3034", wrong.Output);
+            AssertOnlyTheTrustedFingerprintVerifies(package, trusting, trustingDevelopment, fingerprint, "CN=Contoso Release Signing (test)");
         }
         AssertBundlesCoverFinalBytes(folder, NupkgName, NupkgBundles(NupkgName));
         AssertBundlesCoverFinalBytes(folder, SnupkgName, [$"{SnupkgName}.sigstore.json"]);
@@ -567,4 +549,19 @@ public sealed class PackSigningTests(PackagedBuildSigning product, ITestOutputHe
           ]
         }
         """;
+
+    /// <summary>`dotnet nuget verify --all` passes with a config trusting the signer's fingerprint and fails (NU3034) with one trusting another.</summary>
+    private void AssertOnlyTheTrustedFingerprintVerifies(string package, string trustingConfig, string otherConfig, string fingerprint, string signerText)
+    {
+        var verify = NuGetSignatureConfig.Verify(product, package, trustingConfig);
+        output.WriteLine(verify.ToString());
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Contains($"Successfully verified package '{PackedLibrary.Id}.{PackedLibrary.Version}'", verify.StandardOutput);
+        Assert.Contains(signerText, verify.StandardOutput);
+        Assert.Contains($"SHA256 hash: {fingerprint}", verify.StandardOutput);
+
+        var wrong = NuGetSignatureConfig.Verify(product, package, otherConfig);
+        Assert.True(wrong.ExitCode != 0, wrong.ToString());
+        Assert.Contains("NU3034", wrong.Output);
+    }
 }
