@@ -88,25 +88,42 @@ internal static class VerifyCommand
 
     private static int Print(OutputVerificationReport report, TextWriter output, TextWriter error)
     {
+        PrintReport(report, output, error, indent: "", location: "");
+        return report.Succeeded ? ExitCodes.Success : ExitCodes.VerificationFailed;
+    }
+
+    /// <summary>One report, then each subfolder signed on its own, indented under it.</summary>
+    private static void PrintReport(OutputVerificationReport report, TextWriter output, TextWriter error, string indent, string location)
+    {
         var predicate = report.Predicate;
         string what = string.Join(", ", new[] { "kind", "project", "targetFramework", "runtimeIdentifier" }
             .Select(p => predicate[p]?.ToString()).Where(v => !string.IsNullOrEmpty(v)));
         string signers = string.Join(", ", report.FileStatements.Select(s => s.SignedBy.Id.Hex).Distinct());
-        if (report.Succeeded)
+        if (report.Problems.Count == 0)
         {
-            output.WriteLine($"Verified {report.FilesChecked} files in {report.Directory} ({what}); {report.FileStatements.Count} signed statement(s) by key {signers}.");
+            output.WriteLine($"{indent}Verified {report.FilesChecked} files in {report.Directory} ({what}); {report.FileStatements.Count} signed statement(s) by key {signers}.");
             foreach (var attestation in report.Attestations)
             {
-                output.WriteLine($"  {Path.GetFileName(attestation.BundlePath)}: {PredicateSummary.Describe(attestation.Statement)} (signature verified{Timestamps(attestation)})");
+                output.WriteLine($"{indent}  {Path.GetFileName(attestation.BundlePath)}: {PredicateSummary.Describe(attestation.Statement)} (signature verified{Timestamps(attestation)})");
             }
-            return ExitCodes.Success;
         }
-        foreach (var problem in report.Problems)
+        else
         {
-            error.WriteLine($"error {problem.ToDiagnostic().Formatted}");
+            foreach (var problem in report.Problems)
+            {
+                error.WriteLine($"error {problem.Diagnostic.Formatted}{location}");
+            }
+            int Count(FileProblemKind k) => report.Problems.Count(p => p.Kind == k);
+            int other = report.Problems.Count - Count(FileProblemKind.Modified) - Count(FileProblemKind.Missing) - Count(FileProblemKind.Unexpected);
+            output.WriteLine($"{indent}FAILED: {report.Directory} ({what}): {Count(FileProblemKind.Modified)} modified, {Count(FileProblemKind.Missing)} missing, "
+                + $"{Count(FileProblemKind.Unexpected)} unexpected of {report.FilesChecked} files"
+                + (other > 0 ? $", {other} other problem(s)" : "") + $"; file statements by key {signers} are valid.");
         }
-        int Count(FileProblemKind k) => report.Problems.Count(p => p.Kind == k);
-        output.WriteLine($"FAILED: {report.Directory} ({what}): {Count(FileProblemKind.Modified)} modified, {Count(FileProblemKind.Missing)} missing, {Count(FileProblemKind.Unexpected)} unexpected of {report.FilesChecked} files; signatures by key {signers} are valid.");
-        return ExitCodes.VerificationFailed;
+        foreach (var nested in report.SignedDirectories)
+        {
+            string name = Path.GetRelativePath(report.Directory, nested.Directory).Replace('\\', '/') + "/";
+            output.WriteLine($"{indent}  signed on its own: {name}");
+            PrintReport(nested, output, error, indent + "    ", $" (in {nested.Directory})");
+        }
     }
 }

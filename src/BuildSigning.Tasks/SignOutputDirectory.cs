@@ -14,6 +14,7 @@ public sealed class SignOutputDirectory : AttestingTask
     public string? ProjectName { get; set; }
     public ITaskItem[] ExcludedDirectories { get; set; } = [];
     public string? DigestCacheFile { get; set; }
+    public bool AllowExternalLinks { get; set; }
 
     [Output] public ITaskItem[] WrittenFiles { get; private set; } = [];
 
@@ -29,6 +30,7 @@ public sealed class SignOutputDirectory : AttestingTask
             NullIfEmpty(DigestCacheFile))
         {
             TimestampUrl = ResolveTimestampUrl(),
+            AllowExternalLinks = AllowExternalLinks,
             Algorithms = attestations is null ? DigestAlgorithms.Sha256 : DigestAlgorithms.Sha256 | DigestAlgorithms.Sha1,
             Attestations = attestations is null ? null : (names, digests) => BuildAttestations.ForFiles(attestations, names, digests, warnings),
         };

@@ -233,7 +233,7 @@ public sealed class SignOutputDirectoryTests : IDisposable
     }
 
     [Fact]
-    public void Every_unreadable_output_file_is_logged_as_BS2001()
+    public void Every_entry_that_cannot_be_signed_is_logged_as_BS2020()
     {
         CreateOutput();
         File.CreateSymbolicLink(Path.Combine(Root, "dangling1.dll"), _temp.Combine("nowhere1"));
@@ -241,7 +241,7 @@ public sealed class SignOutputDirectoryTests : IDisposable
 
         Assert.False(NewTask(WriteKey()).Execute());
 
-        Assert.Equal(["BS2001", "BS2001"], _engine.ErrorCodes);
+        Assert.Equal(["BS2020", "BS2020"], _engine.ErrorCodes);
         Assert.Contains(_engine.Errors, e => e.Message!.Contains("dangling1.dll", StringComparison.Ordinal));
         Assert.Contains(_engine.Errors, e => e.Message!.Contains("dangling2.dll", StringComparison.Ordinal));
     }

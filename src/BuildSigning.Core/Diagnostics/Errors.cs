@@ -26,6 +26,8 @@ public static class Errors
     public static BuildSigningException AssetsTargetMissing(string path, string target, string available) => Create(nameof(AssetsTargetMissing), null, path, target, available);
     public static BuildSigningException OutputFileUnreadable(string path, Exception e) => Create(nameof(OutputFileUnreadable), e, path, Sentence(e));
     public static BuildSigningException LinkedDirectoryInOutput(string root, string name) => Create(nameof(LinkedDirectoryInOutput), null, root, name);
+    public static BuildSigningException UnsupportedFileInOutput(string root, string name, string description) => Create(nameof(UnsupportedFileInOutput), null, root, name, description);
+    public static BuildSigningException ExternalLinkInOutput(string root, string name, string target) => Create(nameof(ExternalLinkInOutput), null, root, name, target);
     public static BuildSigningException DirectoryLockTimeout(string directory, Exception e) => Create(nameof(DirectoryLockTimeout), e, directory);
     public static BuildSigningException SbomFormatUnknown(string format) => Create(nameof(SbomFormatUnknown), null, format);
     public static BuildSigningException AttestationSubjectsMismatch(string bundle, string subject) => Create(nameof(AttestationSubjectsMismatch), null, bundle, subject);

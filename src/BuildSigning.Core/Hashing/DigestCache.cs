@@ -17,13 +17,17 @@ public sealed class DigestCache
     /// timestamp granularity without its stamp changing (git's "racily clean" entries): such entries are re-read.
     /// </summary>
     private static readonly long RacyWindowTicks = TimeSpan.FromSeconds(2).Ticks;
-    private readonly Dictionary<string, Entry> _entries;
+    private Dictionary<string, Entry> _entries;
+
+    // What this run asked for, over all its calls (a signer also checks subfolders signed on their own); saving ends the run.
+    private readonly Dictionary<string, Entry> _used = new(StringComparer.Ordinal);
 
     private DigestCache(Dictionary<string, Entry> entries) => _entries = entries;
 
     public static DigestCache Empty() => new(new Dictionary<string, Entry>(StringComparer.Ordinal));
 
-    public int Count => _entries.Count;
+    /// <summary>Entries loaded, or remembered by this run.</summary>
+    public int Count => _entries.Keys.Union(_used.Keys).Count();
 
     public static DigestCache Load(string? path)
     {
@@ -58,7 +62,7 @@ public sealed class DigestCache
     public void Save(string path)
     {
         var text = new StringBuilder(Header).Append('\t').Append(DateTime.UtcNow.Ticks.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        foreach (var (file, e) in _entries.OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (file, e) in _used.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             // The format is one tab-separated line per file: a path with a tab or line break could forge another file's entry.
             if (file.AsSpan().IndexOfAny('\t', '\n', '\r') >= 0) continue;
@@ -70,9 +74,14 @@ public sealed class DigestCache
                 .Append(file).Append('\n');
         }
         AtomicFile.WriteIfChanged(path, Encoding.UTF8.GetBytes(text.ToString()));
+        _entries = new Dictionary<string, Entry>(_used, StringComparer.Ordinal);
+        _used.Clear();
     }
 
-    /// <summary>Digests the files, reading only those whose length or modification time changed. Forgets files not asked for.</summary>
+    /// <summary>
+    /// Digests the files, reading only those whose length or modification time changed. What is saved is what this run asked
+    /// for (over all calls): files no longer asked for are forgotten.
+    /// </summary>
     public IReadOnlyList<FileDigest> DigestFiles(IReadOnlyList<string> paths, DigestAlgorithms algorithms, out int filesRead)
     {
         var results = new FileDigest?[paths.Count];
@@ -81,7 +90,7 @@ public sealed class DigestCache
         for (int i = 0; i < paths.Count; i++)
         {
             stamps[i] = Stamp(paths[i]);
-            if (_entries.TryGetValue(paths[i], out var entry) && entry.Matches(stamps[i], algorithms))
+            if ((_used.TryGetValue(paths[i], out var entry) || _entries.TryGetValue(paths[i], out entry)) && entry.Matches(stamps[i], algorithms))
             {
                 results[i] = new FileDigest(paths[i], entry.Length, entry.Sha256, entry.Sha1, entry.Sha512);
             }
@@ -94,14 +103,13 @@ public sealed class DigestCache
         var fresh = FileDigester.DigestFiles(toRead.Select(i => paths[i]).ToArray(), algorithms);
         for (int k = 0; k < toRead.Count; k++) results[toRead[k]] = fresh[k];
 
-        _entries.Clear();
         for (int i = 0; i < paths.Count; i++)
         {
             var d = results[i]!;
             // A file rewritten while we hashed it gets a new stamp; caching the old stamp would hide that change.
             if (Stamp(paths[i]) == stamps[i] && stamps[i].Length == d.Length)
             {
-                _entries[paths[i]] = new Entry(d.Length, stamps[i].Ticks, d.Sha256, d.Sha1, d.Sha512);
+                _used[paths[i]] = new Entry(d.Length, stamps[i].Ticks, d.Sha256, d.Sha1, d.Sha512);
             }
         }
         filesRead = toRead.Count;

@@ -22,7 +22,8 @@ public static class AtomicFile
     /// <summary>Writes only when the content differs, so unchanged files keep their timestamps. Returns whether it wrote.</summary>
     public static bool WriteIfChanged(string path, ReadOnlySpan<byte> content)
     {
-        if (File.Exists(path))
+        // Only a regular file is compared: reading a FIFO planted under that name would block.
+        if (FileKind.Of(path) == EntryKind.RegularFile)
         {
             try
             {
@@ -61,6 +62,12 @@ public static class AtomicFile
     public static void TryDelete(string path)
     {
         try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    public static void TryDeleteDirectory(string path)
+    {
+        try { Directory.Delete(path, recursive: true); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 

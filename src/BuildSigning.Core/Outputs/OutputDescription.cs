@@ -13,7 +13,7 @@ public sealed record OutputDescription(
     public const string BuildKind = "build";
     public const string PublishKind = "publish";
 
-    internal JsonObject ToPredicate(string manifestSha256, int fileCount, IReadOnlyList<string> excludedDirectories, int part, int parts)
+    internal JsonObject ToPredicate(string manifestSha256, int fileCount, SignedScope scope, int part, int parts)
     {
         var predicate = new JsonObject { ["kind"] = Kind, ["project"] = Project };
         if (!string.IsNullOrEmpty(Configuration)) predicate["configuration"] = Configuration;
@@ -21,15 +21,11 @@ public sealed record OutputDescription(
         if (!string.IsNullOrEmpty(RuntimeIdentifier)) predicate["runtimeIdentifier"] = RuntimeIdentifier;
         predicate["manifest"] = new JsonObject
         {
-            ["name"] = $"{SignedOutputLayout.DirectoryName}/{SignedOutputLayout.ManifestFileName}",
+            ["name"] = SignedOutputLayout.ManifestSubjectName,
             ["digest"] = new JsonObject { ["sha256"] = manifestSha256 },
             ["files"] = fileCount,
         };
-        if (excludedDirectories.Count > 0)
-        {
-            // Nested folders signed on their own (the default publish folder inside bin/): the verifier skips exactly these.
-            predicate["excludedDirectories"] = new JsonArray(excludedDirectories.Select(d => (JsonNode)JsonValue.Create(d)!).ToArray());
-        }
+        scope.WriteTo(predicate);
         predicate["part"] = part;
         predicate["parts"] = parts;
         return predicate;

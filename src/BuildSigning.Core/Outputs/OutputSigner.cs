@@ -25,6 +25,9 @@ public sealed record OutputSigningRequest(
 
     /// <summary>An RFC 3161 timestamp authority whose token each new signature carries.</summary>
     public Uri? TimestampUrl { get; init; }
+
+    /// <summary>Sign links to files outside the directory (their target and its content) instead of refusing them.</summary>
+    public bool AllowExternalLinks { get; init; }
 }
 
 public sealed record OutputSigningResult(
@@ -38,12 +41,15 @@ public sealed record OutputSigningResult(
     /// <summary>Another project whose output this folder held when it was signed before (a folder shared by projects).</summary>
     public string? PreviousProject { get; init; }
 
+    /// <summary>Subfolders left out because each holds a valid signature of its own by the same key.</summary>
+    public IReadOnlyList<string> SignedDirectories { get; init; } = [];
+
     public IEnumerable<string> AllFiles => BundlesWritten.Concat(BundlesUnchanged).Append(ManifestPath).Concat(Documents);
 }
 
 /// <summary>
 /// Signs every file of an output directory: one in-toto statement per 1024 files, each a DSSE Sigstore bundle,
-/// plus any further attestations (SBOMs, provenance) over the same files.
+/// plus any further attestations (SBOMs, provenance) over the same files, every part of each bound to the same manifest.
 /// A bundle whose statement would not change is left untouched (same bytes, same timestamp).
 /// </summary>
 public static class OutputSigner
@@ -60,62 +66,100 @@ public static class OutputSigner
         using var directoryLock = DirectoryLock.Acquire(attestationDirectory);
         string? previousProject = SignedProject(attestationDirectory);
 
-        var requested = SignedOutputLayout.ExcludedInside(root, request.ExcludedDirectories);
-        var names = SignedOutputLayout.EnumerateCoveredFiles(root, requested.Select(e => SignedOutputLayout.FullPath(root, e)), excludeNestedSignedOutputs: true,
-            out var linked, out var nested);
-        if (linked.Count > 0) throw Errors.LinkedDirectoryInOutput(root, linked[0]);
-        // Folders signed on their own (publish folders, other runtimes' outputs inside bin/) are listed in the signed statement.
-        var excluded = requested.Concat(nested).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var cache = DigestCache.Load(request.DigestCacheFile);
+        var requested = SignedOutputLayout.ExcludedInside(root, request.ExcludedDirectories);
+        // A subfolder is left out as signed on its own only when its signature verifies with this key now: a copied or
+        // empty .buildsigning/ must not hide files from this signature.
+        var tree = OutputTree.Scan(root, requested.Select(e => SignedOutputLayout.FullPath(root, e)),
+            subdirectory => VerifiesOnItsOwn(subdirectory, key, cache));
+        RefuseWhatCannotBeSigned(root, tree, request.AllowExternalLinks);
+
+        var names = tree.Files;
         var digests = cache.DigestFiles(names.Select(n => SignedOutputLayout.FullPath(root, n)).ToArray(), request.Algorithms | DigestAlgorithms.Sha256, out int filesRead);
         var subjects = names.Select((n, i) => new Subject(n, digests[i].Sha256Hex)).ToArray();
 
         byte[] manifest = SignedOutputLayout.FormatManifest(subjects.Select(s => (s.Name, s.Sha256Hex)));
         string manifestSha256 = Hex.Lower(SHA256.HashData(manifest));
-        string manifestPath = SignedOutputLayout.ManifestPath(root);
-        AtomicFile.WriteIfChanged(manifestPath, manifest);
+        var manifestSubject = new Subject(SignedOutputLayout.ManifestSubjectName, manifestSha256);
+
+        // An empty folder has nothing to attest (a statement needs at least one subject): leave no signature behind.
+        var documents = subjects.Length > 0 && request.Attestations is { } factory ? factory(names, digests) : [];
+        var scope = new SignedScope(requested, tree.SubdirectoriesWithSignatures, tree.EmptyDirectories, tree.Links,
+            documents.Select(d => d.Name).Order(StringComparer.Ordinal).ToArray());
 
         var written = new List<string>();
         var unchanged = new List<string>();
-        var documents = new List<string>();
+        var documentPaths = new List<string>();
         var signer = new StatementWriter(key, request.TimestampUrl, written, unchanged);
 
-        // An empty folder has nothing to attest (a statement needs at least one subject): leave no signature behind.
-        int parts = PartCount(subjects.Length);
+        int parts = PartCount(subjects.Length, InTotoStatement.MaxSubjects);
         for (int part = 1; part <= parts; part++)
         {
-            var statement = new InTotoStatement(Part(subjects, part), SignedOutputLayout.PredicateType,
-                request.Description.ToPredicate(manifestSha256, subjects.Length, excluded, part, parts));
-            signer.Write(Path.Combine(attestationDirectory, SignedOutputLayout.BundleName(SignedOutputLayout.FilesBundlePrefix, part, parts)), statement, []);
+            var statement = new InTotoStatement(Part(subjects, part, InTotoStatement.MaxSubjects), SignedOutputLayout.PredicateType,
+                request.Description.ToPredicate(manifestSha256, subjects.Length, scope, part, parts));
+            signer.Write([(Path.Combine(attestationDirectory, SignedOutputLayout.FilesBundleName(part, parts)), statement)], []);
         }
 
-        if (subjects.Length > 0 && request.Attestations is { } factory)
+        // Each further attestation names the manifest as a subject besides its share of the files, which binds it to this
+        // signing: one left from an earlier build names another manifest digest.
+        int attestationParts = PartCount(subjects.Length, AttestationFilesPerPart);
+        foreach (var document in documents)
         {
-            foreach (var document in factory(names, digests))
+            var statements = Enumerable.Range(1, attestationParts).Select(part => (
+                Path.Combine(attestationDirectory, SignedOutputLayout.BundleName(document.Name, part, attestationParts)),
+                new InTotoStatement([.. Part(subjects, part, AttestationFilesPerPart), manifestSubject], document.PredicateType, (JsonObject)document.Predicate.DeepClone())))
+                .ToArray();
+            var signed = signer.Write(statements, document.VolatilePaths);
+            if (document.WriteDocument)
             {
-                InTotoStatement? first = null;
-                for (int part = 1; part <= parts; part++)
-                {
-                    var statement = new InTotoStatement(Part(subjects, part), document.PredicateType, (JsonObject)document.Predicate.DeepClone());
-                    first ??= signer.Write(Path.Combine(attestationDirectory, SignedOutputLayout.BundleName(document.Name, part, parts)), statement, document.VolatilePaths);
-                }
-                if (document.WriteDocument)
-                {
-                    // The document beside the bundle is always the signed predicate, also when an older signature was kept.
-                    string path = Path.Combine(attestationDirectory, document.Name + ".json");
-                    AtomicFile.WriteIfChanged(path, [.. JsonSerializer.SerializeToUtf8Bytes(first!.Predicate, DocumentFormat), (byte)'\n']);
-                    documents.Add(path);
-                }
+                // The document beside the bundles is always the signed predicate, also when an older signature was kept.
+                string path = Path.Combine(attestationDirectory, document.Name + ".json");
+                AtomicFile.WriteIfChanged(path, [.. JsonSerializer.SerializeToUtf8Bytes(signed.Predicate, DocumentFormat), (byte)'\n']);
+                documentPaths.Add(path);
             }
         }
 
-        DeleteStaleFiles(attestationDirectory, written.Concat(unchanged).Concat(documents).Append(manifestPath));
+        // The sha256sum manifest goes last: until the statements that sign it are written, it must not claim anything.
+        string manifestPath = SignedOutputLayout.ManifestPath(root);
+        AtomicFile.WriteIfChanged(manifestPath, manifest);
+
+        DeleteStaleEntries(attestationDirectory, written.Concat(unchanged).Concat(documentPaths).Append(manifestPath));
         if (request.DigestCacheFile is { Length: > 0 } cacheFile) cache.Save(cacheFile);
-        return new OutputSigningResult(subjects.Length, filesRead, written, unchanged, manifestPath, documents)
+        return new OutputSigningResult(subjects.Length, filesRead, written, unchanged, manifestPath, documentPaths)
         {
             PreviousProject = previousProject is not null && !string.IsNullOrEmpty(request.Description.Project)
                 && !string.Equals(previousProject, request.Description.Project, StringComparison.Ordinal) ? previousProject : null,
+            SignedDirectories = tree.SubdirectoriesWithSignatures,
         };
+    }
+
+    /// <summary>Files per part of a further attestation: the manifest subject takes the last of a statement's 1024 places.</summary>
+    internal const int AttestationFilesPerPart = InTotoStatement.MaxSubjects - 1;
+
+    private static bool VerifiesOnItsOwn(string directory, SigningKey key, DigestCache cache)
+    {
+        try
+        {
+            return OutputVerifier.Verify(directory, [key.PublicKey], paths => cache.DigestFiles(paths, DigestAlgorithms.Sha256, out _)).Succeeded;
+        }
+        catch (BuildSigningException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Only regular files, links to regular files inside the output (or outside, when allowed) and directories can be signed.
+    /// Every entry that cannot is reported, not just the first.
+    /// </summary>
+    private static void RefuseWhatCannotBeSigned(string root, OutputTree tree, bool allowExternalLinks)
+    {
+        var refusals = tree.Unsupported.Select(u => Errors.UnsupportedFileInOutput(root, u.Name, u.Description))
+            .Concat(tree.LinkedDirectories.Select(d => Errors.LinkedDirectoryInOutput(root, d)))
+            .Concat(allowExternalLinks ? [] : tree.ExternalLinks.Select(l => Errors.ExternalLinkInOutput(root, l.Name, l.Target)))
+            .ToArray();
+        if (refusals.Length == 1) throw refusals[0];
+        if (refusals.Length > 1) throw new AggregateException(refusals);
     }
 
     /// <summary>The project named by the folder's current file statement, read without checking its signature (only a hint).</summary>
@@ -135,26 +179,32 @@ public static class OutputSigner
         }
     }
 
-    private static int PartCount(int subjects) => (subjects + InTotoStatement.MaxSubjects - 1) / InTotoStatement.MaxSubjects;
+    private static int PartCount(int subjects, int perPart) => (subjects + perPart - 1) / perPart;
 
-    private static Subject[] Part(Subject[] subjects, int part) =>
-        subjects.Skip((part - 1) * InTotoStatement.MaxSubjects).Take(InTotoStatement.MaxSubjects).ToArray();
+    private static Subject[] Part(Subject[] subjects, int part, int perPart) => subjects.Skip((part - 1) * perPart).Take(perPart).ToArray();
 
-    /// <summary>Signs statements into bundles, keeping an existing bundle whose statement says the same.</summary>
+    /// <summary>Signs statements into bundles, keeping existing bundles whose statements say the same.</summary>
     private sealed class StatementWriter(SigningKey key, Uri? timestampUrl, List<string> written, List<string> unchanged)
     {
-        /// <summary>Returns the statement the bundle now holds: the new one, or the kept one.</summary>
-        public InTotoStatement Write(string bundlePath, InTotoStatement statement, IReadOnlyList<string> volatilePaths)
+        /// <summary>
+        /// Writes the parts of one statement: all kept when every part is unchanged, else all signed anew (the parts of one
+        /// attestation must carry one predicate, volatile fields included). Returns the first part as the bundle now holds it.
+        /// </summary>
+        public InTotoStatement Write(IReadOnlyList<(string BundlePath, InTotoStatement Statement)> parts, IReadOnlyList<string> volatilePaths)
         {
-            if (TryKeep(bundlePath, statement, volatilePaths) is { } kept)
+            var kept = parts.Select(p => TryKeep(p.BundlePath, p.Statement, volatilePaths)).ToArray();
+            if (kept.All(k => k is not null))
             {
-                unchanged.Add(bundlePath);
-                return kept;
+                unchanged.AddRange(parts.Select(p => p.BundlePath));
+                return kept[0]!;
             }
-            var bundle = AttestationSigner.SignPayload(InTotoStatement.PayloadType, statement.ToJsonBytes(), key, timestampUrl);
-            AtomicFile.WriteAllBytes(bundlePath, bundle.ToJsonBytes());
-            written.Add(bundlePath);
-            return statement;
+            foreach (var (bundlePath, statement) in parts)
+            {
+                var bundle = AttestationSigner.SignPayload(InTotoStatement.PayloadType, statement.ToJsonBytes(), key, timestampUrl);
+                AtomicFile.WriteAllBytes(bundlePath, bundle.ToJsonBytes());
+                written.Add(bundlePath);
+            }
+            return parts[0].Statement;
         }
 
         /// <summary>ECDSA signatures differ on every signing, so "unchanged" means: same statement, same key, and still valid.</summary>
@@ -199,13 +249,15 @@ public static class OutputSigner
         }
     }
 
-    /// <summary>.buildsigning/ belongs to BuildSigning: whatever this signing did not produce is from an older one.</summary>
-    private static void DeleteStaleFiles(string attestationDirectory, IEnumerable<string> current)
+    /// <summary>.buildsigning/ belongs to BuildSigning: whatever this signing did not produce is from an older one, or planted.</summary>
+    private static void DeleteStaleEntries(string attestationDirectory, IEnumerable<string> current)
     {
         var keep = new HashSet<string>(current.Select(Path.GetFileName)!, StringComparer.Ordinal);
-        foreach (string file in Directory.EnumerateFiles(attestationDirectory))
+        foreach (string entry in Directory.EnumerateFileSystemEntries(attestationDirectory))
         {
-            if (!keep.Contains(Path.GetFileName(file))) AtomicFile.TryDelete(file);
+            if (keep.Contains(Path.GetFileName(entry))) continue;
+            if (FileKind.Of(entry) == EntryKind.Directory) AtomicFile.TryDeleteDirectory(entry);
+            else AtomicFile.TryDelete(entry);
         }
     }
 }

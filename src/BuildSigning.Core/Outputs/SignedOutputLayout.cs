@@ -21,78 +21,36 @@ public static class SignedOutputLayout
 
     public static string ManifestPath(string root) => Path.Combine(root, DirectoryName, ManifestFileName);
 
+    /// <summary>The manifest's name as a subject: every further attestation names it, which binds it to one signing.</summary>
+    public const string ManifestSubjectName = DirectoryName + "/" + ManifestFileName;
+
     public static string FilesBundleName(int part, int parts) => BundleName(FilesBundlePrefix, part, parts);
 
     /// <summary>"&lt;stem&gt;.sigstore.json", or "&lt;stem&gt;.&lt;part&gt;.sigstore.json" when a signing needs several parts.</summary>
     public static string BundleName(string stem, int part, int parts) =>
         parts == 1 ? $"{stem}.sigstore.json" : $"{stem}.{part}.sigstore.json";
 
+    /// <summary>Splits "sbom.spdx.2.sigstore.json" into ("sbom.spdx", 2), "provenance.sigstore.json" into ("provenance", 1).</summary>
+    public static bool TryParseBundleName(string fileName, out string stem, out int part)
+    {
+        stem = "";
+        part = 0;
+        if (!fileName.EndsWith(Attestations.SigstoreBundle.FileSuffix, StringComparison.Ordinal)) return false;
+        stem = fileName[..^Attestations.SigstoreBundle.FileSuffix.Length];
+        part = 1;
+        int dot = stem.LastIndexOf('.');
+        if (dot > 0 && int.TryParse(stem.AsSpan(dot + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number)
+            && number > 0 && stem[(dot + 1)..] == number.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            stem = stem[..dot];
+            part = number;
+        }
+        return stem.Length > 0;
+    }
+
     public static bool IsFilesBundleName(string fileName) =>
         fileName.StartsWith(FilesBundlePrefix + ".", StringComparison.Ordinal)
         && fileName.EndsWith(Attestations.SigstoreBundle.FileSuffix, StringComparison.Ordinal);
-
-    /// <summary>
-    /// The files a signature covers: everything below root except the attestation directory and the excluded directories,
-    /// as relative paths with '/' separators in ordinal order.
-    /// </summary>
-    public static IReadOnlyList<string> EnumerateCoveredFiles(string root, IEnumerable<string>? excludedDirectories = null) =>
-        EnumerateCoveredFiles(root, excludedDirectories, out _);
-
-    /// <summary>
-    /// As above; linked directories are not followed (they could loop or lead outside the output) but returned,
-    /// so that signing can refuse them and verification can report them.
-    /// </summary>
-    public static IReadOnlyList<string> EnumerateCoveredFiles(string root, IEnumerable<string>? excludedDirectories, out IReadOnlyList<string> linkedDirectories) =>
-        EnumerateCoveredFiles(root, excludedDirectories, excludeNestedSignedOutputs: false, out linkedDirectories, out _);
-
-    /// <summary>
-    /// As above. With <paramref name="excludeNestedSignedOutputs"/> (signing only), a subfolder that holds its own
-    /// .buildsigning/ (a publish folder, another runtime's output) is another signed output: it is left out and returned, so the
-    /// signer can record it in the signed statement. A verifier never does this: it skips only what a signature lists.
-    /// </summary>
-    public static IReadOnlyList<string> EnumerateCoveredFiles(string root, IEnumerable<string>? excludedDirectories, bool excludeNestedSignedOutputs,
-        out IReadOnlyList<string> linkedDirectories, out IReadOnlyList<string> nestedSignedOutputs)
-    {
-        var links = new List<string>();
-        var nested = new List<string>();
-        string fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
-        var excluded = new HashSet<string>(
-            (excludedDirectories ?? []).Where(d => !string.IsNullOrWhiteSpace(d)).Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))),
-            OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)
-        {
-            Path.Combine(fullRoot, DirectoryName),
-        };
-        excluded.Remove(fullRoot);
-
-        var files = new List<string>();
-        var pending = new Stack<string>();
-        pending.Push(fullRoot);
-        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
-        while (pending.Count > 0)
-        {
-            string directory = pending.Pop();
-            foreach (FileSystemInfo entry in new DirectoryInfo(directory).EnumerateFileSystemInfos("*", options))
-            {
-                if (entry is DirectoryInfo)
-                {
-                    if (excluded.Contains(entry.FullName)) continue;
-                    if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint)) links.Add(RelativeName(fullRoot, entry.FullName));
-                    else if (excludeNestedSignedOutputs && Directory.Exists(Path.Combine(entry.FullName, DirectoryName))) nested.Add(RelativeName(fullRoot, entry.FullName));
-                    else pending.Push(entry.FullName);
-                }
-                else
-                {
-                    files.Add(RelativeName(fullRoot, entry.FullName));
-                }
-            }
-        }
-        files.Sort(StringComparer.Ordinal);
-        links.Sort(StringComparer.Ordinal);
-        nested.Sort(StringComparer.Ordinal);
-        linkedDirectories = links;
-        nestedSignedOutputs = nested;
-        return files;
-    }
 
     /// <summary>The excluded directories that lie inside root, as sorted relative names with '/' separators.</summary>
     public static IReadOnlyList<string> ExcludedInside(string root, IEnumerable<string>? excludedDirectories)

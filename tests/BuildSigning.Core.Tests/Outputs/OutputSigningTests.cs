@@ -10,51 +10,8 @@ using BuildSigning.TestSupport;
 
 namespace BuildSigning.Core.Tests.Outputs;
 
-public sealed class OutputSigningTests : IDisposable
+public sealed class OutputSigningTests : SignedOutputTestBase
 {
-    private readonly TempDirectory _temp = new("bs-outputs");
-    private readonly SigningKey _key;
-
-    public OutputSigningTests() => _key = TestKeys.LoadSigningKey(_temp);
-
-    public void Dispose()
-    {
-        _key.Dispose();
-        _temp.Dispose();
-    }
-
-    private string Root => _temp.Combine("out");
-
-    private string AttestationDirectory => Path.Combine(Root, ".buildsigning");
-
-    private string SingleBundle => Path.Combine(AttestationDirectory, "files.sigstore.json");
-
-    private static readonly OutputDescription Description = new(OutputDescription.BuildKind, "App.csproj", "Release", "net10.0");
-
-    /// <summary>Writes an output file dated a minute ago, as a build left it (older than the digest cache's racy window).</summary>
-    private string Write(string relative, string content)
-    {
-        string path = _temp.WriteFile(Path.Combine("out", relative), content);
-        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(-1));
-        return path;
-    }
-
-    private void CreateOutput()
-    {
-        Write("App.dll", "pretend this is IL");
-        Write("App.pdb", "symbols");
-        Write("sub/dir/data.json", "{\"a\":1}");
-        Write("runtimes/linux-x64/native/libx.so", "native");
-        Write("name with spaces.txt", "spaces");
-    }
-
-    private OutputSigningResult Sign(SigningKey? key = null, IReadOnlyList<string>? excluded = null, string? cache = null, OutputDescription? description = null) =>
-        OutputSigner.Sign(new OutputSigningRequest(Root, description ?? Description, excluded, cache), key ?? _key);
-
-    private OutputVerificationReport Verify(SigningKey? key = null) => OutputVerifier.Verify(Root, [(key ?? _key).PublicKey]);
-
-    private static string Sha256(string text) => Hex.Lower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-
     // ---- sign and verify ----
 
     [Fact]
@@ -319,16 +276,6 @@ public sealed class OutputSigningTests : IDisposable
 
     // ---- many files: parts of at most 1024 subjects ----
 
-    private void CreateManyFiles(int count)
-    {
-        for (int i = 0; i < count; i++)
-        {
-            string path = Path.Combine(Root, $"d{i % 10}", $"f{i:D5}.txt");
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-    }
-
     [Fact]
     public void More_than_1024_files_are_signed_in_parts_that_together_cover_every_file()
     {
@@ -485,16 +432,40 @@ public sealed class OutputSigningTests : IDisposable
     }
 
     [Fact]
-    public void Output_signed_with_an_excluded_folder_still_verifies()
+    public void An_excluded_folder_signed_on_its_own_is_verified_in_turn()
     {
         // The default publish folder lives inside the build output; it is signed on its own.
         CreateOutput();
         Write("publish/App.dll", "published");
-
+        OutputSigner.Sign(new OutputSigningRequest(Path.Combine(Root, "publish"), new OutputDescription(OutputDescription.PublishKind, "App.csproj")), _key);
         Sign(excluded: [Path.Combine(Root, "publish") + "/"]);
+
         var report = Verify();
 
         Assert.True(report.Succeeded, string.Join("\n", report.Problems));
+        Assert.Equal(Path.Combine(Root, "publish"), Assert.Single(report.SignedDirectories).Directory);
+
+        Write("publish/App.dll", "changed after signing");
+        report = Verify();
+        Assert.False(report.Succeeded);
+        Assert.Empty(report.Problems);
+        var nested = Assert.Single(Assert.Single(report.SignedDirectories).Problems);
+        Assert.Equal(("App.dll", FileProblemKind.Modified), (nested.Name, nested.Kind));
+    }
+
+    [Fact]
+    public void An_excluded_folder_without_a_signature_of_its_own_fails_when_present_and_is_fine_when_absent()
+    {
+        CreateOutput();
+        Sign(excluded: [Path.Combine(Root, "publish")]);
+        Assert.True(Verify().Succeeded);
+
+        Write("publish/App.dll", "published but never signed");
+        var problem = Assert.Single(Verify().Problems);
+
+        Assert.Equal(("publish/", FileProblemKind.SignedDirectory), (problem.Name, problem.Kind));
+        Assert.Equal("BS3018", problem.Diagnostic.Code);
+        Assert.Contains("BS3004", problem.Diagnostic.Text);
     }
 
     [Fact]
@@ -545,28 +516,6 @@ public sealed class OutputSigningTests : IDisposable
         Assert.Equal("plugins/", problem.Name);
 
         Assert.Equal("BS2004", Assert.Throws<BuildSigningException>(() => Sign()).Code);
-    }
-
-    [Fact]
-    public void A_subfolder_signed_on_its_own_is_left_out_and_recorded_but_a_verifier_skips_only_what_was_signed()
-    {
-        CreateOutput();
-        // Another runtime's output inside bin/, signed by its own build.
-        Write("linux-x64/App.dll", "rid-specific IL");
-        Directory.CreateDirectory(Path.Combine(Root, "linux-x64", SignedOutputLayout.DirectoryName));
-
-        var result = Sign();
-
-        Assert.Equal(5, result.FileCount);
-        var statement = Verify().FileStatements.Single().Statement;
-        Assert.Equal(["linux-x64"], statement.Predicate["excludedDirectories"]!.AsArray().Select(n => (string)n!));
-        Assert.True(Verify().Succeeded);
-
-        // An attacker's new folder with a .buildsigning/ of its own is not skipped: only a signed list excludes anything.
-        Write("plugins/evil.dll", "unsigned");
-        Directory.CreateDirectory(Path.Combine(Root, "plugins", SignedOutputLayout.DirectoryName));
-        var problem = Assert.Single(Verify().Problems);
-        Assert.Equal(("plugins/evil.dll", FileProblemKind.Unexpected), (problem.Name, problem.Kind));
     }
 
     [Fact]
