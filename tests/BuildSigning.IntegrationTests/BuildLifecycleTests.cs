@@ -36,8 +36,12 @@ public sealed class BuildLifecycleTests(PackagedBuildSigning product)
         string manifest = File.ReadAllText(Path.Combine(output, ".buildsigning", "files.sha256"));
         Assert.DoesNotContain("linux-x64/", manifest);
         var statement = Bundles.ReadStatement(Path.Combine(output, ".buildsigning", "files.sigstore.json"));
-        Assert.Contains("linux-x64", statement.GetProperty("predicate").GetProperty("excludedDirectories").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal(0, product.BuildSign("verify", output, "--key", product.DevelopmentPublicKey).ExitCode);
+        // Left out because its own signature verified with the same key; verify checks it in turn (and its publish folder).
+        Assert.Contains("linux-x64", statement.GetProperty("predicate").GetProperty("signedDirectories").EnumerateArray().Select(e => e.GetString()));
+        var verify = product.BuildSign("verify", output, "--key", product.DevelopmentPublicKey);
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Contains("signed on its own: linux-x64/", verify.StandardOutput);
+        Assert.Contains("signed on its own: publish/", verify.StandardOutput);
         Assert.Equal(0, product.BuildSign("verify", Path.Combine(output, "linux-x64", "publish"), "--key", product.DevelopmentPublicKey).ExitCode);
 
         PackagedBuildSigning.Require(product.Dotnet(project, "clean", "-c", "Release"));

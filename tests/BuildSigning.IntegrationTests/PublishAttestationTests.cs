@@ -397,7 +397,11 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
             Assert.Equal(new[] { "_type", "predicate", "predicateType", "subject" }, statement.Select(p => p.Key).Order(StringComparer.Ordinal));
             Assert.Equal("https://in-toto.io/Statement/v1", (string?)statement["_type"]);
             Assert.Equal(expectedTypes[bundle], (string?)statement["predicateType"]);
-            Assert.Equal(fileSubjects, statement["subject"]!.ToJsonString());
+            // The files, and the signed manifest they add up to, which binds the attestation to this signing.
+            var subjects = statement["subject"]!.AsArray();
+            Assert.Equal(fileSubjects, new JsonArray(subjects.Take(subjects.Count - 1).Select(n => n!.DeepClone()).ToArray()).ToJsonString());
+            Assert.Equal(".buildsigning/files.sha256", (string?)subjects[^1]!["name"]);
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(published.AttestationFile("files.sha256")))), (string?)subjects[^1]!["digest"]!["sha256"]);
         }
         // The documents beside the bundles are exactly the signed predicates.
         Assert.True(JsonNode.DeepEquals(published.Spdx, published.Statement("sbom.spdx.sigstore.json")["predicate"]));
@@ -627,7 +631,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
     }
 
     [Fact]
-    public void TamperedSbomDocument_FailsVerificationWithBS3011_AndAnAttestationFromAnotherBuildWithBS3010()
+    public void TamperedSbomDocument_FailsVerificationWithBS3011_AndAnAttestationFromAnotherBuildWithBS3015()
     {
         var published = FrameworkDependent;
         using var copy = new TempDirectory("bsint-tamper");
@@ -641,7 +645,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         SpdxPackagesByPurl(spdx)["pkg:nuget/Newtonsoft.Json@13.0.3"]["versionInfo"] = "12.0.1";
         File.WriteAllText(spdxPath, spdx.ToJsonString());
         var verify = product.BuildSign("verify", copy.Path, "--key", product.DevelopmentPublicKey);
-        Assert.True(verify.ExitCode == 2, verify.ToString());
+        Assert.True(verify.ExitCode == 1, verify.ToString());
         Assert.Contains("BS3011", verify.Output);
         Assert.Contains("sbom.spdx.json", verify.Output);
 
@@ -654,8 +658,8 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
             File.Copy(WithProjectReference.AttestationFile(name), Path.Combine(copy.Path, ".buildsigning", name), overwrite: true);
         }
         verify = product.BuildSign("verify", copy.Path, "--key", product.DevelopmentPublicKey);
-        Assert.True(verify.ExitCode == 2, verify.ToString());
-        Assert.Contains("BS3010", verify.Output);
+        Assert.True(verify.ExitCode == 1, verify.ToString());
+        Assert.Contains("BS3015", verify.Output);
     }
 
     // ---------------------------------------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ public sealed class PublishSigningTests(PackagedBuildSigning product)
         Directory.CreateDirectory(Path.Combine(publish, "plugins"));
         File.WriteAllText(Path.Combine(publish, "plugins", "extra.dll"), "not signed");
         AssertFailsNaming(publish, "plugins/extra.dll", "BS3007");
-        File.Delete(Path.Combine(publish, "plugins", "extra.dll"));
+        Directory.Delete(Path.Combine(publish, "plugins"), recursive: true);
 
         Assert.Equal(0, product.BuildSign("verify", publish, "--key", product.DevelopmentPublicKey).ExitCode);
     }
