@@ -28,6 +28,7 @@ public static class Errors
     public static BuildSigningException LinkedDirectoryInOutput(string root, string name) => Create(nameof(LinkedDirectoryInOutput), null, root, name);
     public static BuildSigningException UnsupportedFileInOutput(string root, string name, string description) => Create(nameof(UnsupportedFileInOutput), null, root, name, description);
     public static BuildSigningException ExternalLinkInOutput(string root, string name, string target) => Create(nameof(ExternalLinkInOutput), null, root, name, target);
+    public static BuildSigningException OutputFileNotRegular(string path, string found) => Create(nameof(OutputFileNotRegular), null, path, EndSentence(found));
     public static BuildSigningException DirectoryLockTimeout(string directory, Exception e) => Create(nameof(DirectoryLockTimeout), e, directory);
     public static BuildSigningException SbomFormatUnknown(string format) => Create(nameof(SbomFormatUnknown), null, format);
     public static BuildSigningException AttestationSubjectsMismatch(string bundle, string subject) => Create(nameof(AttestationSubjectsMismatch), null, bundle, subject);

@@ -70,7 +70,7 @@ public static class FileDigester
         long length = 0;
         try
         {
-            using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.SequentialScan);
+            using SafeFileHandle handle = IO.FileKind.OpenRegularFileForReading(path);
             int read;
             while ((read = RandomAccess.Read(handle, buffer, length)) > 0)
             {
@@ -80,6 +80,10 @@ public static class FileDigester
                 sha512?.AppendData(chunk);
                 length += read;
             }
+        }
+        catch (InvalidDataException e)
+        {
+            throw Errors.OutputFileNotRegular(path, e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

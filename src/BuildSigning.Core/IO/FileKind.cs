@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace BuildSigning.Core.IO;
 
@@ -41,6 +42,50 @@ public static class FileKind
         EntryKind.BlockDevice => "a block device",
         _ => "a socket",
     };
+
+    /// <summary>
+    /// Opens a regular file (following links) for reading without ever blocking: the open itself is non-blocking, so a
+    /// FIFO swapped in after <see cref="Of"/> looked cannot hang it, and what was opened is checked to be a regular file.
+    /// Throws <see cref="InvalidDataException"/> naming what it found instead.
+    /// </summary>
+    public static SafeFileHandle OpenRegularFileForReading(string path)
+    {
+        if (!OperatingSystem.IsLinux() || s_statxUnavailable || !BitConverter.IsLittleEndian)
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.SequentialScan);
+        }
+        int fd = Open(path, ORdOnly | ONonBlock | OCloExec);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw errno switch
+            {
+                ENOENT or ENOTDIR => new FileNotFoundException($"'{path}' does not exist.", path),
+                EACCES or EPERM => new UnauthorizedAccessException($"Access to '{path}' is denied."),
+                _ => new IOException($"'{path}' cannot be opened: {Marshal.GetPInvokeErrorMessage(errno)}.", errno),
+            };
+        }
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        var buffer = new byte[256];
+        var kind = Statx(fd, "", AtEmptyPath, StatxType, buffer) == 0 ? KindOf(BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(28))) : EntryKind.Missing;
+        if (kind != EntryKind.RegularFile)
+        {
+            handle.Dispose();
+            throw new InvalidDataException($"'{path}' is {Describe(kind)}, not a regular file.");
+        }
+        return handle;
+    }
+
+    // Linux's open(2) flags (the same on x86-64 and arm64).
+    private const int ORdOnly = 0, ONonBlock = 0x800, OCloExec = 0x80000;
+    private const int AtEmptyPath = 0x1000;
+    private const int EPERM = 1, EACCES = 13;
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
 
     /// <summary>
     /// The path with every link and '..' resolved the way the kernel resolves them (realpath), or null when it does not
@@ -91,8 +136,16 @@ public static class FileKind
     private const uint StatxType = 0x1;
     private const int ENOENT = 2, ENOTDIR = 20;
 
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
+    private static EntryKind KindOf(int mode) => (mode & 0xF000) switch
+    {
+        0x8000 => EntryKind.RegularFile,
+        0x4000 => EntryKind.Directory,
+        0xA000 => EntryKind.SymbolicLink,
+        0x1000 => EntryKind.Fifo,
+        0x2000 => EntryKind.CharacterDevice,
+        0x6000 => EntryKind.BlockDevice,
+        _ => EntryKind.Socket,
+    };
 
     private static bool TryStatxType(string path, out EntryKind kind)
     {
@@ -105,17 +158,7 @@ public static class FileKind
                 int errno = Marshal.GetLastPInvokeError();
                 return errno is ENOENT or ENOTDIR;
             }
-            int mode = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(28));
-            kind = (mode & 0xF000) switch
-            {
-                0x8000 => EntryKind.RegularFile,
-                0x4000 => EntryKind.Directory,
-                0xA000 => EntryKind.SymbolicLink,
-                0x1000 => EntryKind.Fifo,
-                0x2000 => EntryKind.CharacterDevice,
-                0x6000 => EntryKind.BlockDevice,
-                _ => EntryKind.Socket,
-            };
+            kind = KindOf(BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(28)));
             return BitConverter.IsLittleEndian;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or MarshalDirectiveException)

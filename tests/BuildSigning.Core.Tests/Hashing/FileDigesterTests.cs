@@ -147,13 +147,13 @@ public sealed class FileDigesterTests : IDisposable
     }
 
     [Fact]
-    public void A_directory_instead_of_a_file_gives_BS2001()
+    public void A_directory_instead_of_a_file_gives_BS2022()
     {
         string directory = Directory.CreateDirectory(_temp.Combine("a-directory")).FullName;
 
         var e = Assert.Throws<BuildSigningException>(() => FileDigester.DigestFile(directory));
 
-        Assert.Equal("BS2001", e.Code);
+        Assert.Equal("BS2022", e.Code);
         Assert.Contains(directory, e.Message);
     }
 
@@ -170,5 +170,24 @@ public sealed class FileDigesterTests : IDisposable
         Assert.All(e.InnerExceptions, inner => Assert.Equal("BS2001", Assert.IsType<BuildSigningException>(inner).Code));
         Assert.Contains(e.InnerExceptions, inner => inner.Message.Contains(missing1));
         Assert.Contains(e.InnerExceptions, inner => inner.Message.Contains(missing2));
+    }
+
+    // A file swapped for a FIFO or a device link after the folder was scanned must not hang the digest: the open does not
+    // block, and what it opened is checked to be a regular file.
+    [Theory]
+    [InlineData("fifo")]
+    [InlineData("device-link")]
+    public async Task A_path_that_is_not_a_regular_file_is_BS2022_without_blocking(string kind)
+    {
+        string path = _temp.Combine("swapped.dll");
+        if (kind == "fifo") Assert.Equal(0, ProcessRunner.Run("mkfifo", [path]).ExitCode);
+        else File.CreateSymbolicLink(path, "/dev/zero");
+
+        var digest = Task.Run(() => FileDigester.DigestFiles([path]));
+        Assert.Same(digest, await Task.WhenAny(digest, Task.Delay(TimeSpan.FromSeconds(30))));
+
+        var e = await Assert.ThrowsAsync<BuildSigningException>(() => digest);
+        Assert.Equal("BS2022", e.Code);
+        Assert.Contains("swapped.dll", e.Message);
     }
 }
