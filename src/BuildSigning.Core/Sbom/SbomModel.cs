@@ -123,6 +123,8 @@ public sealed class SbomModel
                 : Package(assets, library, info, packDirectories.GetValueOrDefault(library.Key), dependsOn, warnings));
         }
 
+        components = MarkBuildOnly(components);
+
         var rootDependsOn = new List<string>();
         var direct = assets.GetDirectDependencies(target);
         if (direct.Count > 0)
@@ -140,6 +142,27 @@ public sealed class SbomModel
             rootDependsOn.AddRange(components.Select(c => c.Key).Where(k => !dependedOn.Contains(k)));
         }
         return new SbomModel(target.Key, components, rootDependsOn, warnings);
+    }
+
+    /// <summary>
+    /// A package is build-only when neither it nor anything it brings in ships runtime assets. A metapackage with only
+    /// build/*.props (Swashbuckle.AspNetCore) whose dependencies put DLLs into the output is part of what runs, and so is
+    /// everything it depends on.
+    /// </summary>
+    private static List<SbomComponent> MarkBuildOnly(List<SbomComponent> components)
+    {
+        var byKey = components.ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase);
+        var memo = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
+        bool IsBuildOnly(SbomComponent c, HashSet<string> visiting)
+        {
+            if (memo.TryGetValue(c.Key, out bool known)) return known;
+            // A cycle, or a dependency that never resolved, is treated as something that runs: never under-report.
+            bool result = c.BuildOnly && visiting.Add(c.Key)
+                && c.DependsOn.All(d => byKey.TryGetValue(d, out var dependency) && IsBuildOnly(dependency, visiting));
+            visiting.Remove(c.Key);
+            return memo[c.Key] = result;
+        }
+        return components.Select(c => c.BuildOnly == IsBuildOnly(c, new HashSet<string>(StringComparer.OrdinalIgnoreCase)) ? c : c with { BuildOnly = false }).ToList();
     }
 
     private static SbomComponent Project(AssetsTargetLibrary library, AssetsLibrary? info, List<string> dependsOn) =>

@@ -80,6 +80,28 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public void Metapackage_WithoutRuntimeAssets_WhoseDependenciesShipThem_IsPartOfWhatRuns_InBothFormats()
+    {
+        // Like Swashbuckle.AspNetCore: build/*.props only, but its dependencies' DLLs are published.
+        using var restore = new FakeRestore()
+            .BuildOnlyPackage("Meta", "1.0.0", dependencies: ["Lib/1.0.0"]).Package("Lib", "1.0.0", direct: false)
+            .BuildOnlyPackage("Tool", "2.0.0", dependencies: ["ToolTasks/2.0.0"]).BuildOnlyPackage("ToolTasks", "2.0.0", direct: false);
+        var documents = GenerateValid(restore);
+
+        var bom = Parse(documents.CycloneDx);
+        string Scope(string name) => (string)bom["components"]!.AsArray().Single(c => (string)c!["name"]! == name)!["scope"]!;
+        Assert.Equal(["required", "required", "excluded", "excluded"], new[] { "Meta", "Lib", "Tool", "ToolTasks" }.Select(Scope));
+
+        var spdx = Parse(documents.Spdx);
+        string root = SpdxRelationships(spdx, "DESCRIBES").Single().To;
+        var dependsOn = SpdxRelationships(spdx, "DEPENDS_ON");
+        Assert.Contains((root, SpdxIdByPurl(spdx, "pkg:nuget/Meta@1.0.0")), dependsOn);
+        Assert.Contains((SpdxIdByPurl(spdx, "pkg:nuget/Meta@1.0.0"), SpdxIdByPurl(spdx, "pkg:nuget/Lib@1.0.0")), dependsOn);
+        Assert.Contains((SpdxIdByPurl(spdx, "pkg:nuget/Tool@2.0.0"), root), SpdxRelationships(spdx, "BUILD_DEPENDENCY_OF"));
+        Assert.DoesNotContain(SpdxRelationships(spdx, "BUILD_DEPENDENCY_OF"), r => r.From == SpdxIdByPurl(spdx, "pkg:nuget/Meta@1.0.0"));
+    }
+
+    [Fact]
     public void MissingNupkgSha512_IsBS5001_AndTheHashIsComputedFromTheNupkg()
     {
         using var restore = new FakeRestore().Package("A", "1.0.0", sha512File: null);

@@ -62,9 +62,9 @@ internal sealed class FakeRestore : IDisposable
     }
 
     /// <summary>A package with build assets only (like an MSBuild tool): nothing of it is copied to the output.</summary>
-    public FakeRestore BuildOnlyPackage(string id, string version)
+    public FakeRestore BuildOnlyPackage(string id, string version, bool direct = true, params string[] dependencies)
     {
-        Package(id, version);
+        Package(id, version, direct: direct, dependencies: dependencies);
         _buildOnly.Add($"{id}/{version}");
         return this;
     }
