@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BuildSigning.Core.Attestations;
 using BuildSigning.Core.Keys;
+using BuildSigning.Core.Outputs;
 using BuildSigning.TestSupport;
 
 namespace BuildSigning.Core.Tests.Fuzzing;
@@ -11,8 +12,13 @@ public sealed class InTotoStatementFuzzTests : IDisposable
     private static readonly byte[][] Seeds =
     [
         Fuzz.Seed("statement.json"),
-        new InTotoStatement([new Subject("My App.exe", new string('C', 64))], "https://spdx.dev/Document/v2.3", new JsonObject()).ToJsonBytes(),
+        Statement(PredicateSummary.SpdxType, """{"packages":[{"name":"a","licenseDeclared":"MIT"}],"files":[{"fileName":"./a.dll"}]}"""),
+        Statement(PredicateSummary.CycloneDxType, """{"specVersion":"1.6","components":[{"name":"a","licenses":[{"license":{"id":"MIT"}},{"expression":"MIT OR Apache-2.0"}]}],"dependencies":[]}"""),
+        Statement(SignedOutputLayout.PredicateType, """{"kind":"publish","part":1,"parts":1,"manifest":{"files":2}}"""),
     ];
+
+    private static byte[] Statement(string predicateType, string predicate) =>
+        new InTotoStatement([new Subject("My App.exe", new string('C', 64))], predicateType, (JsonObject)JsonNode.Parse(predicate)!).ToJsonBytes();
 
     private readonly TempDirectory _temp = new("bs-fuzz-statement");
 
@@ -25,12 +31,14 @@ public sealed class InTotoStatementFuzzTests : IDisposable
     }
 
     [Fact]
-    public void TryParse_returns_a_statement_that_can_be_written_back_or_a_reason_for_any_input() =>
+    public void TryParse_returns_a_statement_that_can_be_written_back_and_summarized_or_a_reason_for_any_input() =>
         Fuzz.Run(seed: 33_000, cases: 5000, Seeds, input =>
         {
             var statement = InTotoStatement.TryParse(input, out string reason);
             if (statement is null && string.IsNullOrWhiteSpace(reason)) throw new InvalidDataException("TryParse returned null without a reason.");
-            statement?.ToJsonBytes();
+            if (statement is null) return;
+            statement.ToJsonBytes();
+            PredicateSummary.Describe(statement); // what buildsign verify and inspect print
         }, codedErrorsAllowed: false);
 
     [Fact]
