@@ -165,4 +165,14 @@ public sealed class InTotoStatementTests
         Assert.Null(InTotoStatement.TryParse(bytes, out string reason));
         Assert.NotEmpty(reason);
     }
+
+    [Fact]
+    public void A_byte_order_mark_before_a_signed_statement_is_refused()
+    {
+        // Strict verifiers (sigstore-go, cosign) refuse it; accepting it would let the same signed bytes pass here and fail there.
+        byte[] json = [0xEF, 0xBB, 0xBF, .. Sample().ToJsonBytes()];
+
+        Assert.Null(InTotoStatement.TryParse(json, out string reason));
+        Assert.NotEmpty(reason);
+    }
 }
