@@ -36,7 +36,7 @@ internal static class InspectCommand
         output.WriteLine($"  media type:   {SigstoreBundle.MediaType}");
         if (bundle.CertificateDer is { } der)
         {
-            using var certificate = X509CertificateLoader.LoadCertificate(der);
+            using var certificate = LoadCertificate(path, der);
             output.WriteLine($"  signer:       certificate {certificate.Subject} (SHA-256 {certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)})");
         }
         else
@@ -62,6 +62,19 @@ internal static class InspectCommand
             output.WriteLine("  predicate content:");
             string predicateJson = statement.Predicate.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
             foreach (string line in predicateJson.Split('\n')) output.WriteLine("    " + line);
+        }
+    }
+
+    /// <summary>inspect does not verify, so it reads the certificate of any bundle it is shown, garbage included.</summary>
+    private static X509Certificate2 LoadCertificate(string path, byte[] der)
+    {
+        try
+        {
+            return X509CertificateLoader.LoadCertificate(der);
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            throw Errors.BundleMalformed(path, "its certificate cannot be read.", e);
         }
     }
 }

@@ -73,6 +73,18 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
     }
 
     [Fact]
+    public void PolicyFileSavedWithAByteOrderMark_IsHonoured()
+    {
+        // Visual Studio's "UTF-8 with signature", Notepad and PowerShell 5 start the file with EF BB BF.
+        (string, string)[] packages = [("Newtonsoft.Json", "13.0.3"), (LocalPackages.Id, LocalPackages.Unsigned)];
+        string project = NewProject("restore-bom-policy", packages);
+        File.WriteAllText(Path.Combine(project, "buildsigning.trust.json"), UnsignedExceptionPolicy(Future), new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        Assert.Equal([0xEF, 0xBB, 0xBF], File.ReadAllBytes(Path.Combine(project, "buildsigning.trust.json"))[..3]);
+
+        AssertVerifiedAndAllowed(Restore(project), packages: 2);
+    }
+
+    [Fact]
     public void AuthorSignedPackage_PassesWhenItsCertificateIsTrusted_AndFailsWhenSignedByAnotherCertificate()
     {
         string project = NewProject("restore-signed", [(LocalPackages.Id, LocalPackages.SignedByAcme)]);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BuildSigning.Core.Hashing;
+using BuildSigning.Core.Json;
 
 namespace BuildSigning.Core.Attestations;
 
@@ -46,6 +47,11 @@ public sealed record InTotoStatement(IReadOnlyList<Subject> Subjects, string Pre
     public static InTotoStatement? TryParse(ReadOnlySpan<byte> json, out string reason)
     {
         reason = "";
+        if (UntrustedJson.FindInvalidText(json) is { } invalidText)
+        {
+            reason = $"the statement is not valid JSON text ({UntrustedJson.InvalidTextReason(invalidText)})";
+            return null;
+        }
         JsonNode? root;
         try
         {
@@ -58,7 +64,7 @@ public sealed record InTotoStatement(IReadOnlyList<Subject> Subjects, string Pre
             return null;
         }
         if (root is not JsonObject obj) { reason = "the statement is not a JSON object"; return null; }
-        if (obj["_type"]?.GetValueKind() != JsonValueKind.String || (string)obj["_type"]! != Type)
+        if (Text(obj["_type"]) != Type)
         {
             reason = $"the statement's _type is not '{Type}'";
             return null;
@@ -79,8 +85,9 @@ public sealed record InTotoStatement(IReadOnlyList<Subject> Subjects, string Pre
         var subjects = new List<Subject>(subjectArray.Count);
         foreach (var item in subjectArray)
         {
-            string? name = item?["name"]?.GetValueKind() == JsonValueKind.String ? (string?)item["name"] : null;
-            string? sha256 = item?["digest"]?["sha256"]?.GetValueKind() == JsonValueKind.String ? (string?)item["digest"]!["sha256"] : null;
+            var subject = item as JsonObject;
+            string? name = Text(subject?["name"]);
+            string? sha256 = Text((subject?["digest"] as JsonObject)?["sha256"]);
             if (name is null || sha256 is null || sha256.Length != 64 || !Hex.TryParse(sha256, out _))
             {
                 reason = "a subject lacks a name or a SHA-256 digest";
@@ -88,13 +95,15 @@ public sealed record InTotoStatement(IReadOnlyList<Subject> Subjects, string Pre
             }
             subjects.Add(new Subject(name, sha256.ToLowerInvariant()));
         }
-        if (obj["predicateType"]?.GetValueKind() != JsonValueKind.String)
+        if (Text(obj["predicateType"]) is not { } predicateType)
         {
             reason = "the statement has no predicateType";
             return null;
         }
         var predicate = obj["predicate"] as JsonObject ?? new JsonObject();
         predicate = (JsonObject)predicate.DeepClone();
-        return new InTotoStatement(subjects, (string)obj["predicateType"]!, predicate);
+        return new InTotoStatement(subjects, predicateType, predicate);
     }
+
+    private static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
 }

@@ -17,7 +17,7 @@ public static class PredicateSummary
         switch (statement.PredicateType)
         {
             case SignedOutputLayout.PredicateType:
-                return $"file manifest ({Text(p["kind"])}): part {p["part"]} of {p["parts"]}, {p["manifest"]?["files"]} files";
+                return $"file manifest ({Text(p["kind"])}): part {p["part"]} of {p["parts"]}, {Field(p, "manifest", "files")} files";
             case SpdxType:
                 var packages = (p["packages"] as JsonArray ?? []).OfType<JsonObject>().ToArray();
                 var spdxLicenses = packages.Select(x => Text(x["licenseDeclared"])).Where(IsKnown).Distinct().Order(StringComparer.Ordinal);
@@ -25,11 +25,11 @@ public static class PredicateSummary
             case CycloneDxType:
                 var components = (p["components"] as JsonArray ?? []).OfType<JsonObject>().ToArray();
                 var cdxLicenses = components.SelectMany(c => (c["licenses"] as JsonArray ?? []).OfType<JsonObject>())
-                    .Select(l => Text(l["expression"]) ?? Text(l["license"]?["id"]) ?? Text(l["license"]?["name"])).Where(IsKnown).Distinct().Order(StringComparer.Ordinal);
+                    .Select(l => Text(l["expression"]) ?? Text(Field(l, "license", "id")) ?? Text(Field(l, "license", "name"))).Where(IsKnown).Distinct().Order(StringComparer.Ordinal);
                 return $"CycloneDX {Text(p["specVersion"])} SBOM: {components.Length} components, {(p["dependencies"] as JsonArray)?.Count ?? 0} dependency entries; licenses: {Join(cdxLicenses)}";
             case SlsaProvenanceType:
-                return $"SLSA provenance v1: builder {Text(p["runDetails"]?["builder"]?["id"])}, build type {Text(p["buildDefinition"]?["buildType"])}, "
-                    + $"{(p["buildDefinition"]?["resolvedDependencies"] as JsonArray)?.Count ?? 0} resolved dependencies";
+                return $"SLSA provenance v1: builder {Text(Field(p, "runDetails", "builder", "id"))}, build type {Text(Field(p, "buildDefinition", "buildType"))}, "
+                    + $"{(Field(p, "buildDefinition", "resolvedDependencies") as JsonArray)?.Count ?? 0} resolved dependencies";
             default:
                 return $"predicate {statement.PredicateType}";
         }
@@ -41,6 +41,13 @@ public static class PredicateSummary
     {
         var list = values.ToList();
         return list.Count == 0 ? "none declared" : string.Join(", ", list);
+    }
+
+    /// <summary>The value at a path of field names, or null where a step is missing or not an object (a predicate is whatever its signer wrote).</summary>
+    private static JsonNode? Field(JsonNode? node, params ReadOnlySpan<string> path)
+    {
+        foreach (string name in path) node = node is JsonObject obj ? obj[name] : null;
+        return node;
     }
 
     private static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;

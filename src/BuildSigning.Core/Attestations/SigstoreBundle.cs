@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BuildSigning.Core.Json;
 
 namespace BuildSigning.Core.Attestations;
 
@@ -67,10 +68,19 @@ public sealed record SigstoreBundle
         return [.. json, (byte)'\n'];
     }
 
-    /// <summary>Parses bundle JSON; returns null with a reason when it is not a bundle we can check.</summary>
+    /// <summary>
+    /// Parses bundle JSON; returns null with a reason when it is not a bundle we can check. A leading byte order mark is
+    /// skipped: the bundle's signed content is inside it, base64-encoded, so an editor that re-saved the file changed nothing.
+    /// </summary>
     public static SigstoreBundle? TryParse(ReadOnlySpan<byte> json, out string reason)
     {
         reason = "";
+        json = UntrustedJson.WithoutByteOrderMark(json);
+        if (UntrustedJson.FindInvalidText(json) is { } invalidText)
+        {
+            reason = $"it is not valid JSON text: {UntrustedJson.InvalidTextReason(invalidText)}.";
+            return null;
+        }
         try
         {
             if (JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) is not JsonObject root) { reason = "it is not a JSON object."; return null; }
@@ -80,11 +90,11 @@ public sealed record SigstoreBundle
 
             var bundle = new SigstoreBundle
             {
-                PublicKeyHint = Text(material["publicKey"]?["hint"]),
-                CertificateDer = Bytes(material["certificate"]?["rawBytes"])
-                    ?? Bytes((material["x509CertificateChain"]?["certificates"] as JsonArray)?.FirstOrDefault()?["rawBytes"]),
-                Rfc3161Timestamps = (material["timestampVerificationData"]?["rfc3161Timestamps"] as JsonArray ?? [])
-                    .Select(t => Bytes(t?["signedTimestamp"]) ?? throw new FormatException("a timestamp has no signedTimestamp"))
+                PublicKeyHint = Text(Field(material, "publicKey", "hint")),
+                CertificateDer = Bytes(Field(material, "certificate", "rawBytes"))
+                    ?? Bytes(Field((Field(material, "x509CertificateChain", "certificates") as JsonArray)?.FirstOrDefault(), "rawBytes")),
+                Rfc3161Timestamps = (Field(material, "timestampVerificationData", "rfc3161Timestamps") as JsonArray ?? [])
+                    .Select(t => Bytes(Field(t, "signedTimestamp")) ?? throw new FormatException("a timestamp has no signedTimestamp"))
                     .ToArray(),
             };
             if (bundle.PublicKeyHint is null && bundle.CertificateDer is null)
@@ -95,7 +105,7 @@ public sealed record SigstoreBundle
             if (root["dsseEnvelope"] is JsonObject envelope)
             {
                 var signatures = (envelope["signatures"] as JsonArray ?? [])
-                    .Select(s => new DsseSignature(Text(s?["keyid"]) ?? "", Bytes(s?["sig"]) ?? throw new FormatException("a DSSE signature has no sig")))
+                    .Select(s => new DsseSignature(Text(Field(s, "keyid")) ?? "", Bytes(Field(s, "sig")) ?? throw new FormatException("a DSSE signature has no sig")))
                     .ToArray();
                 bundle = bundle with
                 {
@@ -110,8 +120,8 @@ public sealed record SigstoreBundle
                 bundle = bundle with
                 {
                     Message = new MessageSignature(
-                        Text(message["messageDigest"]?["algorithm"]) ?? throw new FormatException("the message digest has no algorithm"),
-                        Bytes(message["messageDigest"]?["digest"]) ?? throw new FormatException("the message digest is missing"),
+                        Text(Field(message, "messageDigest", "algorithm")) ?? throw new FormatException("the message digest has no algorithm"),
+                        Bytes(Field(message, "messageDigest", "digest")) ?? throw new FormatException("the message digest is missing"),
                         Bytes(message["signature"]) ?? throw new FormatException("the message signature is missing")),
                 };
             }
@@ -122,11 +132,18 @@ public sealed record SigstoreBundle
             }
             return bundle;
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or FormatException)
         {
             reason = e.Message.TrimEnd('.') + ".";
             return null;
         }
+    }
+
+    /// <summary>The value at a path of field names, or null where a step is missing or not an object.</summary>
+    private static JsonNode? Field(JsonNode? node, params ReadOnlySpan<string> path)
+    {
+        foreach (string name in path) node = node is JsonObject obj ? obj[name] : null;
+        return node;
     }
 
     private static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using BuildSigning.Core.Diagnostics;
+using BuildSigning.Core.Json;
 using BuildSigning.Core.Keys;
 using NuGet.Versioning;
 
@@ -42,8 +43,8 @@ public static class TrustPolicyReader
     /// <summary>Reads policy JSON; <paramref name="source"/> names it in messages and anchors relative paths (publicKeyFile).</summary>
     public static TrustPolicyReadResult Read(ReadOnlySpan<byte> json, string source)
     {
-        if (json.StartsWith("\xEF\xBB\xBF"u8)) json = json[3..];
-        var context = new Context(json.ToArray(), source);
+        // Editors that save "UTF-8 with signature" (Visual Studio, Notepad, PowerShell 5) start the file with a byte order mark.
+        var context = new Context(UntrustedJson.WithoutByteOrderMark(json).ToArray(), source);
         Node root;
         try
         {
@@ -64,6 +65,11 @@ public static class TrustPolicyReader
         {
             var (line, column) = context.Position(e.Offset);
             return Fail(Errors.TrustPolicyInvalidValue(source, line, column, $"the field '{e.Name}' appears twice.").Diagnostic);
+        }
+        catch (InvalidTextException e)
+        {
+            var (line, column) = context.Position(e.Offset);
+            return Fail(Errors.TrustPolicyJsonInvalid(source, line, column, "this string is not valid UTF-8 or holds an unpaired surrogate escape (\\uD800-\\uDFFF); save the file as UTF-8").Diagnostic);
         }
 
         var policy = new PolicyBuilder(context).Build(root);
@@ -149,6 +155,24 @@ public static class TrustPolicyReader
         public long Offset { get; } = offset;
     }
 
+    private sealed class InvalidTextException(long offset) : Exception
+    {
+        public long Offset { get; } = offset;
+    }
+
+    /// <summary>The current string or property name; System.Text.Json checks its UTF-8 and escapes only now, not when it reads the token.</summary>
+    private static string Text(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new InvalidTextException(reader.TokenStartIndex);
+        }
+    }
+
     private static Node ReadNode(ref Utf8JsonReader reader, Context context)
     {
         long offset = reader.TokenStartIndex;
@@ -160,7 +184,7 @@ public static class TrustPolicyReader
                 var names = new HashSet<string>(StringComparer.Ordinal);
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    string name = reader.GetString()!;
+                    string name = Text(ref reader);
                     long nameOffset = reader.TokenStartIndex;
                     if (!names.Add(name)) throw new DuplicateFieldException(name, nameOffset);
                     reader.Read();
@@ -175,7 +199,7 @@ public static class TrustPolicyReader
                 return new ArrayNode(offset, items);
             }
             case JsonTokenType.String:
-                return new ValueNode(offset, JsonTokenType.String, reader.GetString()!);
+                return new ValueNode(offset, JsonTokenType.String, Text(ref reader));
             default:
                 return new ValueNode(offset, reader.TokenType, Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan.ToArray()));
         }
@@ -187,17 +211,41 @@ public static class TrustPolicyReader
         public string Source { get; } = source;
         public List<Diagnostic> Errors { get; } = [];
 
-        /// <summary>1-based line and column (in characters) of a byte offset.</summary>
+        private int[]? _lineStarts;
+
+        /// <summary>
+        /// 1-based line and column (in characters) of a byte offset. The lines are indexed once: a policy with thousands of
+        /// errors must not be read from the start for each of them.
+        /// </summary>
         public (long Line, long Column) Position(long offset)
         {
-            long line = 1, column = 1;
-            for (long i = 0; i < offset && i < Bytes.Length; i++)
+            _lineStarts ??= LineStarts(Bytes);
+            int end = (int)Math.Clamp(offset, 0, Bytes.Length);
+            int index = System.Array.BinarySearch(_lineStarts, end);
+            int line = index >= 0 ? index : ~index - 1;
+            var text = Bytes.AsSpan(_lineStarts[line], end - _lineStarts[line]);
+            int characters = System.Text.Ascii.IsValid(text) ? text.Length : text.Length - CountContinuationBytes(text);
+            return (line + 1, characters + 1);
+        }
+
+        private static int[] LineStarts(byte[] bytes)
+        {
+            var starts = new List<int> { 0 };
+            for (int i = 0; i < bytes.Length;)
             {
-                byte b = Bytes[i];
-                if (b == (byte)'\n') { line++; column = 1; }
-                else if ((b & 0xC0) != 0x80) column++;
+                int newline = bytes.AsSpan(i).IndexOf((byte)'\n');
+                if (newline < 0) break;
+                i += newline + 1;
+                starts.Add(i);
             }
-            return (line, column);
+            return [.. starts];
+        }
+
+        private static int CountContinuationBytes(ReadOnlySpan<byte> text)
+        {
+            int count = 0;
+            foreach (byte b in text) if ((b & 0xC0) == 0x80) count++;
+            return count;
         }
 
         public void Invalid(Node node, string reason) => Invalid(node.Offset, reason);
@@ -378,6 +426,11 @@ public static class TrustPolicyReader
                         }
                         return context.Errors.Count > errors || name is null ? null : new TrustedKey(name, keyId!, null);
                     case "publicKeyFile":
+                        if (value.Trim().Length == 0 || value.Contains('\0'))
+                        {
+                            context.Invalid(valueNode, "'publicKeyFile' must be the path of a PEM file, relative to the policy file.");
+                            return null;
+                        }
                         string baseDirectory = Path.GetDirectoryName(Path.GetFullPath(context.Source)) ?? Environment.CurrentDirectory;
                         var fromFile = VerificationKey.FromFile(Path.GetFullPath(value, baseDirectory));
                         return context.Errors.Count > errors || name is null ? null : new TrustedKey(name, fromFile.Id, fromFile);

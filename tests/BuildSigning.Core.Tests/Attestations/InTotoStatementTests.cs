@@ -146,4 +146,33 @@ public sealed class InTotoStatementTests
         var parsed = Parse("{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"a\",\"digest\":{\"sha256\":\"" + DigestB.ToUpperInvariant() + "\"}}],\"predicateType\":\"p\",\"predicate\":{}}", out _);
         Assert.Equal(DigestB, parsed!.Subjects[0].Sha256Hex);
     }
+
+    // Inputs the fuzz tests (Fuzzing/InTotoStatementFuzzTests) found throwing InvalidOperationException, or parsing into a
+    // statement that could not be written back. '~' stands for the byte 0x86, which is not UTF-8 on its own.
+    [Theory]
+    [InlineData("[\"\"]", "p", "{}")]
+    [InlineData("[{\"name\":\"My App.exe\",\"digest\":\"AAAA=AAAA\"}]", "p", "{}")]
+    [InlineData("[{\"name\":\"a\",\"digest\":[\"" + DigestA + "\"]}]", "p", "{}")]
+    [InlineData(ValidSubject, "https://slsa.dev/proven~nce/v1", "{}")]
+    [InlineData("[{\"name\":\"lib/n~t10.0/x.dll\",\"digest\":{\"sha256\":\"" + DigestA + "\"}}]", "p", "{}")]
+    [InlineData(ValidSubject, "p", "{\"digest\":{\"sha512\":\"00f\\uDC00f\"}}")]
+    [InlineData(ValidSubject, "p", "{\"\\uD800\":1}")]
+    public void Malformed_values_and_text_are_a_reason_not_an_exception(string subjects, string predicateType, string predicate)
+    {
+        string json = $"{{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":{subjects},\"predicateType\":\"{predicateType}\",\"predicate\":{predicate}}}";
+        byte[] bytes = Encoding.UTF8.GetBytes(json).Select(b => b == (byte)'~' ? (byte)0x86 : b).ToArray();
+
+        Assert.Null(InTotoStatement.TryParse(bytes, out string reason));
+        Assert.NotEmpty(reason);
+    }
+
+    [Fact]
+    public void A_byte_order_mark_before_a_signed_statement_is_refused()
+    {
+        // Strict verifiers (sigstore-go, cosign) refuse it; accepting it would let the same signed bytes pass here and fail there.
+        byte[] json = [0xEF, 0xBB, 0xBF, .. Sample().ToJsonBytes()];
+
+        Assert.Null(InTotoStatement.TryParse(json, out string reason));
+        Assert.NotEmpty(reason);
+    }
 }

@@ -214,6 +214,48 @@ public sealed class SigstoreBundleTests : IDisposable
     }
 
     [Fact]
+    public void Bundle_saved_with_a_byte_order_mark_still_verifies()
+    {
+        // The signed content is inside, base64-encoded: an editor that re-saved the file as "UTF-8 with signature" changed nothing.
+        using var key = Key();
+        byte[] bytes = AttestationSigner.SignStatement(Statement(), key).ToJsonBytes();
+        string path = _temp.WriteFile("bom.sigstore.json", [0xEF, 0xBB, 0xBF, .. bytes]);
+
+        Assert.Equal(Statement().Subjects, BundleVerifier.VerifyStatement(path, [key.PublicKey]).Statement.Subjects);
+    }
+
+    [Theory]
+    [InlineData("publicKey", "\"hint\"")]
+    [InlineData("publicKey", "[]")]
+    [InlineData("certificate", "\"MIIB\"")]
+    public void Verification_material_of_the_wrong_kind_is_BS3001_naming_what_is_missing(string field, string value)
+    {
+        using var key = Key();
+        var json = Json(AttestationSigner.SignStatement(Statement(), key));
+        json["verificationMaterial"] = JsonNode.Parse($"{{\"{field}\": {value}, \"tlogEntries\": []}}");
+
+        var e = Fails(() => BundleVerifier.VerifyStatement(WriteJson(json), [key.PublicKey]));
+
+        Assert.Equal("BS3001", e.Code);
+        Assert.Contains("names neither a public key nor a certificate", e.Message);
+    }
+
+    [Fact]
+    public void Signed_statement_that_is_not_valid_text_is_BS3001_not_a_crash()
+    {
+        // Found by Fuzzing/InTotoStatementFuzzTests: a byte that is not UTF-8 in a signed statement threw InvalidOperationException.
+        using var key = Key();
+        byte[] payload = Statement().ToJsonBytes();
+        payload[Array.IndexOf(payload, (byte)'/')] = 0x86;
+        string path = WriteBundle(AttestationSigner.SignPayload(InTotoStatement.PayloadType, payload, key));
+
+        var e = Fails(() => BundleVerifier.VerifyStatement(path, [key.PublicKey]));
+
+        Assert.Equal("BS3001", e.Code);
+        Assert.Contains("not valid UTF-8", e.Message);
+    }
+
+    [Fact]
     public void Invalid_base64_is_BS3001()
     {
         using var key = Key();

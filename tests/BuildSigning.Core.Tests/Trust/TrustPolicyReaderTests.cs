@@ -86,6 +86,73 @@ public sealed class TrustPolicyReaderTests : IDisposable
     }
 
     [Fact]
+    public void A_policy_saved_with_a_byte_order_mark_is_read()
+    {
+        // "UTF-8 with signature", as Visual Studio, Notepad and PowerShell 5 save it.
+        byte[] json = [.. new UTF8Encoding(encoderShouldEmitUTF8Identifier: true).GetPreamble(), .. Encoding.UTF8.GetBytes("{\n  \"version\": 1,\n  \"mode\": \"audit\"\n}")];
+        string path = _temp.WriteFile("buildsigning.trust.json", json);
+
+        var result = TrustPolicyReader.ReadFile(path);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(TrustMode.Audit, result.Policy!.Mode);
+    }
+
+    [Fact]
+    public void Positions_after_a_byte_order_mark_and_non_ascii_text_count_characters()
+    {
+        byte[] json = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("{\n  \"version\": 1, /* größe */ \"colour\": 1\n}")];
+
+        var error = Assert.Single(TrustPolicyReader.Read(json, "policy.json").Errors);
+
+        Assert.Equal("BS4004", error.Code);
+        Assert.StartsWith("policy.json(2,29): unknown field 'colour'", error.Text);
+    }
+
+    // Inputs the fuzz tests (Fuzzing/TrustPolicyReaderFuzzTests) found throwing InvalidOperationException: System.Text.Json
+    // checks a string's UTF-8 and escapes only when the string is read. '~' stands for the byte 0x93, not UTF-8 on its own.
+    [Theory]
+    [InlineData("\"../../etc~Passwd\"", "1,1")]
+    [InlineData("{\n  \"versi~on\": 1\n}", "2,3")]
+    [InlineData("{\n  \"version\": 1,\n  \"mode\": \"aud\\uDC00it\"\n}", "3,11")]
+    [InlineData("{\n  \"version\": 1,\n  \"\\uD800\": 1\n}", "3,3")]
+    public void Text_that_is_not_valid_UTF8_or_UTF16_is_BS4003_with_its_position(string json, string position)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(json).Select(b => b == (byte)'~' ? (byte)0x93 : b).ToArray();
+
+        var error = Assert.Single(TrustPolicyReader.Read(bytes, "policy.json").Errors);
+
+        Assert.Equal("BS4003", error.Code);
+        Assert.StartsWith($"policy.json({position}): the trust policy is not valid JSON: this string is not valid UTF-8", error.Text);
+    }
+
+    [Theory]
+    [InlineData("\\u0000key.pem")]
+    [InlineData("")]
+    [InlineData("  ")]
+    public void A_publicKeyFile_that_is_no_path_is_BS4005(string path)
+    {
+        // Found by the fuzz tests: a NUL in the path threw ArgumentException from Path.GetFullPath.
+        var error = SingleError($$"""{ "version": 1, "trustedKeys": [ { "name": "ci", "publicKeyFile": "{{path}}" } ] }""");
+
+        Assert.Equal("BS4005", error.Code);
+        Assert.Contains("'publicKeyFile' must be the path of a PEM file", error.Text);
+    }
+
+    [Fact]
+    public void Thousands_of_errors_in_a_large_policy_are_reported_in_linear_time()
+    {
+        // Each error's line and column used to be counted from the start of the file: quadratic in the policy's size.
+        string rules = string.Join(",", Enumerable.Repeat("""{ "id": "A", "signers": ["nobody"], "padding": "{{new string('x', 40)}}" }""", 20_000));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = Read($$"""{ "version": 1, "packages": [{{rules}}] }""");
+
+        Assert.True(result.Errors.Count >= 20_000);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
     public void Unknown_fields_are_BS4004_with_position_and_a_suggestion()
     {
         var result = Read("{\n  \"version\": 1,\n  \"trustedSigners\": [ { \"name\": \"a\", \"kind\": \"author\", \"Certificates\": [] } ],\n  \"colour\": 1\n}");
