@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using BuildSigning.TestSupport;
 
@@ -311,6 +312,83 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         AssertRejectedOnly(Restore(project, "-p:BuildSigningTrustMode=enforce"), "BS4010", $"'Acme.Widgets {LocalPackages.Unsigned}'");
     }
 
+    [Fact]
+    public void ForgedVerdictInTheCache_DoesNotLetAnUnsignedPackageThrough()
+    {
+        // Newtonsoft.Json gives the cache a genuine verdict line to copy the format and the policy hash from.
+        string project = NewProject("restore-forged-cache", [("Newtonsoft.Json", "13.0.3"), (LocalPackages.Id, LocalPackages.Unsigned)]);
+        string unsigned = $"Package 'Acme.Widgets {LocalPackages.Unsigned}' is unsigned";
+        AssertRejectedOnly(Restore(project), "BS4010", unsigned);
+
+        // What a pull request could add as a force-added obj/ file: every field of the line is computable offline.
+        string cache = Path.Combine(project, "obj", "buildsigning.trust.cache");
+        string[] lines = File.ReadAllLines(cache);
+        string genuine = lines.Single(l => l.StartsWith("V\tnewtonsoft.json\t13.0.3\t", StringComparison.Ordinal));
+        string policyHash = genuine.Split('\t')[4];
+        string sha512 = Convert.ToHexStringLower(SHA512.HashData(File.ReadAllBytes(LocalPackages.CachedNupkg(product, LocalPackages.Unsigned))));
+        string forged = string.Join('\t', "V", "acme.widgets", LocalPackages.Unsigned, sha512, policyHash, "Allowed", "-", "signer 'nuget.org' (repository signature)");
+        File.WriteAllLines(cache, lines.SelectMany(l => l == genuine ? new[] { l, forged } : new[] { l }));
+
+        var build = Build(project, "--no-restore");
+        AssertRejectedOnly(build, "BS4010", unsigned);
+        AssertNotCompiled(project, build);
+    }
+
+    [Fact]
+    public void SignedNupkgCopiedOverAnotherPackagesNupkg_FailsNamingThePackage_AsDoesAnotherNupkgBesideAMissingOne()
+    {
+        var packages = PrivatePackagesFolder("restore-substituted");
+        string project = NewProject("restore-substituted", [(LocalPackages.Id, LocalPackages.Unsigned)]);
+        File.WriteAllText(Path.Combine(project, "buildsigning.trust.json"), AuthorSignerPolicy(_local.AcmeFingerprint, allowUntrustedRoot: true));
+        AssertRejectedOnly(product.Dotnet(project, packages, "restore", "-v:n"), "BS4010", $"Package 'Acme.Widgets {LocalPackages.Unsigned}' is unsigned");
+
+        // The trusted, signed 2.0.0 under the unsigned 1.0.0's file name, with a matching .nupkg.sha512.
+        string folder = Path.Combine(packages["NUGET_PACKAGES"]!, "acme.widgets", LocalPackages.Unsigned);
+        string expected = Path.Combine(folder, $"acme.widgets.{LocalPackages.Unsigned}.nupkg");
+        string signed = Path.Combine(_local.Feed, $"{LocalPackages.Id}.{LocalPackages.SignedByAcme}.nupkg");
+        File.Copy(signed, expected, overwrite: true);
+        LocalPackages.RewriteSha512File(expected);
+        var substituted = product.Dotnet(project, packages, "build", "--no-restore", "-v:d");
+        AssertRejectedOnly(substituted, "BS4027", $"Package 'Acme.Widgets {LocalPackages.Unsigned}': its .nupkg '{expected}' is package 'Acme.Widgets {LocalPackages.SignedByAcme}'");
+        AssertNotCompiled(project, substituted);
+
+        // The expected .nupkg gone, another one (with its .nupkg.sha512) in the folder: not taken in its place.
+        File.Delete(expected);
+        File.Delete(expected + ".sha512");
+        string other = Path.Combine(folder, $"acme.widgets.{LocalPackages.SignedByAcme}.nupkg");
+        File.Copy(signed, other);
+        LocalPackages.RewriteSha512File(other);
+        var stranger = product.Dotnet(project, packages, "build", "--no-restore", "-v:d");
+        AssertRejectedOnly(stranger, "BS4025", $"Package 'Acme.Widgets {LocalPackages.Unsigned}': its folder '{folder}' has no 'acme.widgets.{LocalPackages.Unsigned}.nupkg'");
+        Assert.Contains($"acme.widgets.{LocalPackages.SignedByAcme}.nupkg", stranger.Output);
+        AssertNotCompiled(project, stranger);
+    }
+
+    [Fact]
+    public void Sha512FileMissingOrNotMatching_FailsTheBuild_EvenWithTheVerdictCached()
+    {
+        var packages = PrivatePackagesFolder("restore-sha512");
+        string project = NewProject("restore-sha512", [(LocalPackages.Id, LocalPackages.SignedByAcme)]);
+        File.WriteAllText(Path.Combine(project, "buildsigning.trust.json"), AuthorSignerPolicy(_local.AcmeFingerprint, allowUntrustedRoot: true));
+        AssertVerifiedAndAllowed(product.Dotnet(project, packages, "restore", "-v:n"), packages: 1);
+
+        string nupkg = Path.Combine(packages["NUGET_PACKAGES"]!, "acme.widgets", LocalPackages.SignedByAcme, $"acme.widgets.{LocalPackages.SignedByAcme}.nupkg");
+        string recorded = File.ReadAllText(nupkg + ".sha512");
+        File.WriteAllText(nupkg + ".sha512", Convert.ToBase64String(SHA512.HashData("another package"u8)));
+        var mismatched = product.Dotnet(project, packages, "build", "--no-restore", "-v:d");
+        AssertRejectedOnly(mismatched, "BS4019", $"The .nupkg of package 'Acme.Widgets {LocalPackages.SignedByAcme}' ('{nupkg}') changed after restore extracted it");
+        AssertNotCompiled(project, mismatched);
+
+        File.Delete(nupkg + ".sha512");
+        var missing = product.Dotnet(project, packages, "build", "--no-restore", "-v:d");
+        AssertRejectedOnly(missing, "BS4026", $"Package 'Acme.Widgets {LocalPackages.SignedByAcme}': '{nupkg}.sha512', the SHA-512 restore records");
+        AssertNotCompiled(project, missing);
+
+        // NuGet's record back in place: the same package is allowed again.
+        File.WriteAllText(nupkg + ".sha512", recorded);
+        AssertVerifiedAndAllowed(product.Dotnet(project, packages, "build", "--no-restore", "-v:n"), packages: 1);
+    }
+
     // ---- projects
 
     private string NewProject(string name, IEnumerable<(string Id, string Version)> packages, string items = "", bool sdkForm = true)
@@ -390,6 +468,11 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         """;
 
     // ---- commands and assertions
+
+    /// <summary>A NUGET_PACKAGES of the test's own (under its name), for tests that change what restore extracted.</summary>
+    private Dictionary<string, string?> PrivatePackagesFolder(string name) =>
+        new() { ["NUGET_PACKAGES"] = Directory.CreateDirectory(Path.Combine(product.Root, name + "-packages")).FullName };
+
 
     /// <summary>`dotnet restore` at normal verbosity, where the verification's summary line is shown.</summary>
     private ProcessResult Restore(string project, params string[] extra) => product.Dotnet(project, ["restore", "-v:n", .. extra]);

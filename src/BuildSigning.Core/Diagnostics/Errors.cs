@@ -126,4 +126,7 @@ public static class TrustMessages
     public static Diagnostic PackageUntrustedRoot(string id, string version, string signature, string fingerprint, string signer, string detail, string policy) => Create(nameof(PackageUntrustedRoot), id, version, signature, fingerprint, signer, Errors.EndSentence(detail), policy);
     public static Diagnostic PackageBundleInvalid(string id, string version, string entry, string reason, string folder) => Create(nameof(PackageBundleInvalid), id, version, entry, Errors.EndSentence(reason), folder);
     public static Diagnostic PackageUnreadable(string id, string version, string path, string reason, string folder) => Create(nameof(PackageUnreadable), id, version, path, Errors.EndSentence(reason), folder);
+    public static Diagnostic PackageNupkgNotTheExpectedFile(string id, string version, string folder, string expectedFileName, IEnumerable<string> found) => Create(nameof(PackageNupkgNotTheExpectedFile), id, version, folder, expectedFileName, string.Join(", ", found.Select(f => $"'{f}'")));
+    public static Diagnostic PackageSha512FileMissing(string id, string version, string path, string folder) => Create(nameof(PackageSha512FileMissing), id, version, path, folder);
+    public static Diagnostic PackageIdentityMismatch(string id, string version, string path, string actualId, string actualVersion, string folder) => Create(nameof(PackageIdentityMismatch), id, version, path, actualId, actualVersion, folder);
 }

@@ -3,6 +3,9 @@ using System.Security.Cryptography;
 using BuildSigning.Core.Assets;
 using BuildSigning.Core.Diagnostics;
 using BuildSigning.Core.Hashing;
+using BuildSigning.Core.Keys;
+using NuGet.Packaging;
+using NuGet.Versioning;
 
 namespace BuildSigning.Core.Trust;
 
@@ -11,6 +14,12 @@ public sealed record DependencyVerificationRequest(string AssetsFilePath, TrustP
 {
     /// <summary>The clock for exception expiry and certificate validity; defaults to now.</summary>
     public DateTimeOffset? Now { get; init; }
+
+    /// <summary>
+    /// Where the per-user <see cref="TrustCacheKey"/> that authenticates the cache is kept; defaults to the per-user
+    /// BuildSigning folder (BUILDSIGNING_HOME). Never taken from the project: the project's content must not choose it.
+    /// </summary>
+    public string? CacheKeyDirectory { get; init; }
 
     /// <summary>Packages verified at once; 0 means one per processor.</summary>
     public int MaxDegreeOfParallelism { get; init; }
@@ -33,21 +42,24 @@ public sealed record DependencyVerificationResult(IReadOnlyList<PackageTrustResu
 /// <summary>
 /// Restore-time dependency verification: every package of project.assets.json (all targets), checked from its .nupkg in the
 /// package folders (so packages extracted long ago are checked too), against the trust policy, in parallel, with
-/// verdicts cached by package id, version, .nupkg SHA-512 and policy hash.
+/// verdicts cached by package id, version, .nupkg SHA-512 and policy hash. The .nupkg must be the one restore extracted
+/// for that package: under NuGet's file name for it, with NuGet's .nupkg.sha512 record matching it, and with that id and
+/// version in its .nuspec.
 /// </summary>
 public static class DependencyVerifier
 {
     public static DependencyVerificationResult Verify(DependencyVerificationRequest request, CancellationToken cancellationToken = default) =>
         Verify(ProjectAssetsFile.Load(request.AssetsFilePath), request.Policy, request.CacheFilePath, request.Now, request.MaxDegreeOfParallelism, cancellationToken,
-            request.VerifierPackageDirectory);
+            request.VerifierPackageDirectory, request.CacheKeyDirectory);
 
     public static DependencyVerificationResult Verify(ProjectAssetsFile assets, TrustPolicy policy, string? cacheFilePath = null, DateTimeOffset? now = null,
-        int maxDegreeOfParallelism = 0, CancellationToken cancellationToken = default, string? verifierPackageDirectory = null)
+        int maxDegreeOfParallelism = 0, CancellationToken cancellationToken = default, string? verifierPackageDirectory = null, string? cacheKeyDirectory = null)
     {
         string? verifier = verifierPackageDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(verifierPackageDirectory));
         var stopwatch = Stopwatch.StartNew();
         var clock = now ?? DateTimeOffset.UtcNow;
-        var cache = VerdictCache.Load(cacheFilePath);
+        var key = string.IsNullOrEmpty(cacheFilePath) ? null : TrustCacheKey.GetOrCreate(cacheKeyDirectory ?? DevelopmentKey.DefaultDirectory());
+        var cache = VerdictCache.Load(cacheFilePath, key);
         var packages = assets.Libraries.Where(l => l.IsPackage)
             .OrderBy(l => l.Name, StringComparer.OrdinalIgnoreCase).ThenBy(l => l.Version, StringComparer.OrdinalIgnoreCase).ToArray();
         var results = new PackageTrustResult[packages.Length];
@@ -87,47 +99,60 @@ public static class DependencyVerifier
     {
         string id = library.Name, version = library.Version;
         string? directory = assets.FindPackageDirectory(library);
-        string? nupkg = directory is null ? null : FindNupkg(directory, id, version);
-        if (nupkg is null)
+        if (directory is null)
         {
-            string where = directory ?? string.Join(", ", assets.PackageFolders.Select(f => Path.Combine(f, library.Path ?? id.ToLowerInvariant())));
+            string where = string.Join(", ", assets.PackageFolders.Select(f => Path.Combine(f, library.Path ?? id.ToLowerInvariant())));
             return PackageTrustEvaluator.ApplyExceptions(policy, id, version, null, TrustMessages.PackageNupkgMissing(id, version, where), now);
+        }
+        // Only NuGet's own file name for this package: another .nupkg in the folder never stands in for it.
+        string nupkg = ExpectedNupkg(directory, id, version);
+        if (!File.Exists(nupkg))
+        {
+            var others = OtherNupkgs(directory);
+            return others.Count == 0
+                ? PackageTrustEvaluator.ApplyExceptions(policy, id, version, null, TrustMessages.PackageNupkgMissing(id, version, directory), now)
+                : PackageTrustEvaluator.Deny(policy, id, version, null, TrustMessages.PackageNupkgNotTheExpectedFile(id, version, directory, Path.GetFileName(nupkg), others));
         }
 
         string sha512Hex;
+        string? recorded;
         try
         {
             sha512Hex = Sha512(nupkg, cache);
+            recorded = ReadRecordedSha512(nupkg);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageUnreadable(id, version, nupkg, e.Message, directory!));
+            return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageUnreadable(id, version, nupkg, e.Message, directory));
         }
 
-        // A verdict is cached only for a .nupkg that was checked against what restore recorded, so a hit needs no more.
-        if (cache.TryGetVerdict(id, version, sha512Hex, policy.Hash, now, out var cached))
-        {
-            return new PackageTrustResult(id, version, nupkg, cached.Verdict, null, cached.TrustedBy, cached.ValidUntil, FromCache: true);
-        }
-
-        // The .nupkg must still be the one restore extracted: restore recorded its SHA-512 in <id>.<version>.nupkg.sha512,
-        // and its content hash in the assets file (the same value for an unsigned package; the hash without the signature
-        // for a signed one, whose content the integrity check below covers).
+        // The .nupkg must still be the one restore extracted: restore recorded its SHA-512 in <id>.<version>.nupkg.sha512.
+        // Checked on every run, before the cache is asked: a verdict holds only for the file restore recorded.
         string actual = Convert.ToBase64String(Convert.FromHexString(sha512Hex));
-        bool differsFromAssets = library.Sha512Base64 is { Length: > 0 } && !string.Equals(actual, library.Sha512Base64, StringComparison.Ordinal);
-        string? recorded = differsFromAssets ? ReadRecordedSha512(nupkg) : null;
         if (recorded is not null && !string.Equals(actual, recorded, StringComparison.Ordinal))
         {
-            return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageChangedAfterRestore(id, version, nupkg, actual, recorded, directory!));
+            return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageChangedAfterRestore(id, version, nupkg, actual, recorded, directory));
+        }
+
+        // A verdict is cached only after every check below passed, keyed by the .nupkg's SHA-512, on which they all depend.
+        if (recorded is not null && cache.TryGetVerdict(id, version, sha512Hex, policy.Hash, now, out var cached))
+        {
+            return new PackageTrustResult(id, version, nupkg, cached.Verdict, null, cached.TrustedBy, cached.ValidUntil, FromCache: true);
         }
 
         PackageTrustResult result;
         using (var package = PackageSignatureInspector.Open(nupkg))
         {
-            // Without a .nupkg.sha512, an unsigned package's SHA-512 must equal the assets file's (the same hash for unsigned packages).
-            if (differsFromAssets && recorded is null && package.ReadError is null && !package.IsSigned)
+            if (package.ReadError is null)
             {
-                return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageChangedAfterRestore(id, version, nupkg, actual, library.Sha512Base64!, directory!));
+                if (CheckIdentity(package, id, version, directory) is { } wrongPackage) return PackageTrustEvaluator.Deny(policy, id, version, nupkg, wrongPackage);
+                // The assets file's SHA-512 is the .nupkg's own for an unsigned package (for a signed one it leaves out the
+                // signature, whose content the integrity check covers).
+                if (!package.IsSigned && library.Sha512Base64 is { Length: > 0 } && !string.Equals(actual, library.Sha512Base64, StringComparison.Ordinal))
+                {
+                    return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageChangedAfterRestore(id, version, nupkg, actual, library.Sha512Base64, directory));
+                }
+                if (recorded is null) return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageSha512FileMissing(id, version, nupkg, directory));
             }
             result = PackageTrustEvaluator.Evaluate(policy, id, version, package, now);
         }
@@ -135,33 +160,49 @@ public static class DependencyVerifier
         return result;
     }
 
+    /// <summary>A coded failure when the .nuspec inside the .nupkg names another package than the assets file, else null.</summary>
+    private static Diagnostic? CheckIdentity(InspectedPackage package, string id, string version, string directory)
+    {
+        if (package.ReadIdentity(out string? problem) is not { } identity)
+        {
+            return TrustMessages.PackageUnreadable(id, version, package.Path, problem ?? "its .nuspec names no package", directory);
+        }
+        return IsSamePackage(id, version, identity.Id, identity.Version)
+            ? null
+            : TrustMessages.PackageIdentityMismatch(id, version, package.Path, identity.Id, identity.Version.ToNormalizedString(), directory);
+    }
+
+    /// <summary>The same package: ids equal ignoring case (as NuGet compares them), versions equal in NuGet's normalized form.</summary>
+    internal static bool IsSamePackage(string id, string version, string nuspecId, NuGetVersion nuspecVersion) =>
+        string.Equals(id, nuspecId, StringComparison.OrdinalIgnoreCase)
+        && NuGetVersion.TryParse(version, out var expected)
+        && string.Equals(expected.ToNormalizedString(), nuspecVersion.ToNormalizedString(), StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The base64 SHA-512 restore wrote next to the .nupkg when it extracted it, or null when there is none.</summary>
     private static string? ReadRecordedSha512(string nupkg)
     {
-        try
-        {
-            string path = nupkg + ".sha512";
-            return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
+        string path = nupkg + ".sha512";
+        return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
     }
 
-    /// <summary>The package's .nupkg in its folder: NuGet's lower-case "id.version.nupkg", else the only .nupkg there.</summary>
-    internal static string? FindNupkg(string directory, string id, string version)
+    /// <summary>Where restore puts the package's .nupkg in its folder: NuGet's lower-case "id.version.nupkg", the version normalized.</summary>
+    internal static string ExpectedNupkg(string directory, string id, string version)
     {
-        string expected = Path.Combine(directory, $"{id.ToLowerInvariant()}.{version.ToLowerInvariant()}.nupkg");
-        if (File.Exists(expected)) return expected;
+        string fileName = NuGetVersion.TryParse(version, out var parsed)
+            ? new VersionFolderPathResolver(directory, isLowercase: true).GetPackageFileName(id, parsed)
+            : $"{id.ToLowerInvariant()}.{version.ToLowerInvariant()}.nupkg";
+        return Path.Combine(directory, fileName);
+    }
+
+    private static IReadOnlyList<string> OtherNupkgs(string directory)
+    {
         try
         {
-            var candidates = Directory.GetFiles(directory, "*.nupkg");
-            return candidates.Length == 1 ? candidates[0] : null;
+            return Directory.GetFiles(directory, "*.nupkg").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null;
+            return [];
         }
     }
 

@@ -118,6 +118,29 @@ public sealed class InspectedPackage : IDisposable
 
     public IEnumerable<PackageSignature> Signatures => new[] { Primary, Countersignature }.OfType<PackageSignature>();
 
+    /// <summary>The id and version its .nuspec declares, or null with the reason they cannot be read.</summary>
+    public (string Id, NuGet.Versioning.NuGetVersion Version)? ReadIdentity(out string? problem)
+    {
+        problem = null;
+        if (_reader is null)
+        {
+            problem = ReadError;
+            return null;
+        }
+        try
+        {
+            var identity = _reader.GetIdentity();
+            if (!string.IsNullOrEmpty(identity.Id) && identity.Version is not null) return (identity.Id, identity.Version);
+            problem = "its .nuspec names no package id and version.";
+        }
+        catch (Exception e) when (e is NuGet.Packaging.Core.PackagingException or InvalidDataException or IOException or System.Xml.XmlException
+            or FormatException or ArgumentException or InvalidOperationException)
+        {
+            problem = e.Message;
+        }
+        return null;
+    }
+
     /// <summary>NuGet's integrity check: the signed content hash against the package's bytes. Null when intact, else why not.</summary>
     public string? CheckIntegrity()
     {

@@ -8,21 +8,30 @@ namespace BuildSigning.Core.Trust;
 /// Remembers, across builds, each .nupkg's SHA-512 under its <see cref="FileStamp"/> and each allowed verdict under
 /// (package id, version, .nupkg SHA-512, policy hash). A changed .nupkg gets a new stamp, so it is hashed again and, with
 /// a new SHA-512, verified again. Only allowed verdicts are kept (denials are re-checked, with fresh messages, every time),
-/// and each only until it expires by itself. A damaged, foreign or older cache file is ignored, never trusted.
+/// and each only until it expires by itself.
+/// The file ends with an HMAC-SHA256 of everything before it, under the per-user <see cref="TrustCacheKey"/>. The cache
+/// lives in obj/, which a repository can carry (a force-added file in a pull request), and every field of an entry is
+/// computable offline; the MAC is what makes an entry the verifier's own. A file whose MAC does not verify (forged,
+/// edited, another user's or machine's), a damaged, foreign or older file is ignored entirely, never trusted, never an
+/// error. The key rather than a per-user cache folder: the cache stays per project, beside what it describes (removed
+/// by dotnet clean, no contention between projects building in parallel), and the only per-user state is one small file.
 /// </summary>
 public sealed class VerdictCache
 {
-    private const string Header = "buildsigning-trust-cache v1";
+    private const string Header = "buildsigning-trust-cache v2";
+    private const string MacPrefix = "M\t";
     private readonly object _gate = new();
+    private readonly TrustCacheKey? _key;
     private readonly Dictionary<string, (FileStamp Stamp, string Sha512)> _hashes;
     private readonly Dictionary<string, CachedVerdict> _verdicts;
     private readonly Dictionary<string, (FileStamp Stamp, string Sha512)> _usedHashes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CachedVerdict> _usedVerdicts = new(StringComparer.Ordinal);
 
-    private VerdictCache(Dictionary<string, (FileStamp, string)> hashes, Dictionary<string, CachedVerdict> verdicts)
+    private VerdictCache(TrustCacheKey? key)
     {
-        _hashes = hashes;
-        _verdicts = verdicts;
+        _key = key;
+        _hashes = new(StringComparer.Ordinal);
+        _verdicts = new(StringComparer.Ordinal);
     }
 
     /// <summary>A cached allowed verdict.</summary>
@@ -31,15 +40,18 @@ public sealed class VerdictCache
     /// <summary>Identifies the verifier: a cache written by another NuGet.Packaging (other trust bundles, other checks) is not used.</summary>
     internal static string EnvironmentKey { get; } = typeof(NuGet.Packaging.Signing.PrimarySignature).Assembly.GetName().Version?.ToString() ?? "unknown";
 
-    public static VerdictCache Empty() => new(new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+    /// <summary>An empty cache; with a key it can be saved (authenticated), without one it is never written.</summary>
+    public static VerdictCache Empty(TrustCacheKey? key = null) => new(key);
 
-    public static VerdictCache Load(string? path)
+    /// <summary>The cache at <paramref name="path"/> when its MAC verifies with <paramref name="key"/>, else an empty one (with that key).</summary>
+    public static VerdictCache Load(string? path, TrustCacheKey? key)
     {
-        var cache = Empty();
-        if (string.IsNullOrEmpty(path) || !File.Exists(path)) return cache;
+        var cache = Empty(key);
+        if (key is null || string.IsNullOrEmpty(path) || !File.Exists(path)) return cache;
         try
         {
-            using var reader = new StreamReader(path, Encoding.UTF8);
+            if (Authenticated(File.ReadAllBytes(path), key) is not { } text) return cache;
+            using var reader = new StringReader(text);
             if (reader.ReadLine() != $"{Header} {EnvironmentKey}") return cache;
             string? line;
             while ((line = reader.ReadLine()) is not null)
@@ -56,20 +68,36 @@ public sealed class VerdictCache
                 }
                 else
                 {
-                    return Empty();
+                    return Empty(key);
                 }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException or ArgumentException)
         {
-            return Empty();
+            return Empty(key);
         }
         return cache;
     }
 
-    /// <summary>Writes what this run used (entries for packages no longer restored are dropped), atomically, only when it changed.</summary>
+    /// <summary>The text before the final MAC line when that MAC verifies, else null.</summary>
+    private static string? Authenticated(byte[] content, TrustCacheKey key)
+    {
+        if (content.Length == 0 || content[^1] != (byte)'\n') return null;
+        int start = content.AsSpan(0, content.Length - 1).LastIndexOf((byte)'\n') + 1;
+        var macLine = content.AsSpan(start, content.Length - 1 - start);
+        if (!macLine.StartsWith(Encoding.ASCII.GetBytes(MacPrefix))) return null;
+        string mac = Encoding.ASCII.GetString(macLine[MacPrefix.Length..]);
+        var body = content.AsSpan(0, start);
+        return key.Verifies(body, mac) ? Encoding.UTF8.GetString(body) : null;
+    }
+
+    /// <summary>
+    /// Writes what this run used (entries for packages no longer restored are dropped), with its MAC, atomically, only
+    /// when it changed. Without a key nothing is written: an unauthenticated cache would never be read.
+    /// </summary>
     public void Save(string path)
     {
+        if (_key is null) return;
         var text = new StringBuilder(Header).Append(' ').Append(EnvironmentKey).Append('\n');
         lock (_gate)
         {
@@ -85,7 +113,9 @@ public sealed class VerdictCache
                     .Append(v.TrustedBy.Replace('\t', ' ').Replace('\n', ' ')).Append('\n');
             }
         }
-        AtomicFile.WriteIfChanged(path, Encoding.UTF8.GetBytes(text.ToString()));
+        byte[] body = Encoding.UTF8.GetBytes(text.ToString());
+        byte[] macLine = Encoding.ASCII.GetBytes(MacPrefix + _key.Mac(body) + "\n");
+        AtomicFile.WriteIfChanged(path, [.. body, .. macLine]);
     }
 
     /// <summary>The SHA-512 (lowercase hex) recorded for the file under this exact stamp.</summary>

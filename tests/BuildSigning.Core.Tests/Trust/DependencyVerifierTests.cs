@@ -22,7 +22,11 @@ public sealed class DependencyVerifierTests(TrustRestoreFixture fixture) : IDisp
     private DependencyVerificationResult Verify(TrustPolicy policy, string? assets = null, string? cache = null, DateTimeOffset? now = null)
     {
         SdkTrustedRoots.Ensure();
-        return DependencyVerifier.Verify(new DependencyVerificationRequest(assets ?? fixture.AssetsPath, policy, cache) { Now = now });
+        return DependencyVerifier.Verify(new DependencyVerificationRequest(assets ?? fixture.AssetsPath, policy, cache)
+        {
+            Now = now,
+            CacheKeyDirectory = _temp.Combine("buildsigning-home"),
+        });
     }
 
     private static PackageTrustResult Get(DependencyVerificationResult result, string id) =>
@@ -355,6 +359,118 @@ public sealed class DependencyVerifierTests(TrustRestoreFixture fixture) : IDisp
         Assert.Equal("BS4023", modified.Diagnostic!.Code);
         Assert.Contains("'lib/netstandard2.0/extra.txt' is not covered by the bundle", modified.Diagnostic.Text);
     }
+
+    [Fact]
+    public void A_forged_allowed_verdict_in_the_cache_is_ignored_with_the_whole_cache()
+    {
+        string cache = _temp.Combine("obj", "trust.cache");
+        Assert.Equal("BS4010", Get(Verify(TrustPolicy.Default, cache: cache), TrustRestoreFixture.UnsignedId).Diagnostic!.Code);
+
+        // Every field of a verdict line is computable offline: the format and the policy hash from a genuine line.
+        string[] lines = File.ReadAllLines(cache);
+        string genuine = lines.First(l => l.StartsWith("V\tnewtonsoft.json\t", StringComparison.Ordinal));
+        string nupkg = Path.Combine(fixture.PackagesFolder, "contoso.unsigned", "1.0.0", "contoso.unsigned.1.0.0.nupkg");
+        string forged = string.Join('\t', "V", "contoso.unsigned", "1.0.0", Hex.Lower(SHA512.HashData(File.ReadAllBytes(nupkg))),
+            genuine.Split('\t')[4], "Allowed", "-", "signer 'nuget.org' (repository signature)");
+        File.WriteAllLines(cache, lines.SelectMany(l => l == genuine ? new[] { l, forged } : new[] { l }));
+
+        var result = Verify(TrustPolicy.Default, cache: cache);
+        var unsigned = Get(result, TrustRestoreFixture.UnsignedId);
+        Assert.Equal(TrustVerdict.Denied, unsigned.Verdict);
+        Assert.Equal("BS4010", unsigned.Diagnostic!.Code);
+        Assert.Equal(0, result.CacheHits);
+
+        // Written again by the verifier, the cache is used again (and holds no verdict for the unsigned package).
+        Assert.True(Verify(TrustPolicy.Default, cache: cache).CacheHits > 0);
+        Assert.DoesNotContain(File.ReadAllLines(cache), l => l.StartsWith("V\tcontoso.unsigned\t", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_signed_nupkg_copied_over_another_packages_file_is_denied_naming_the_package()
+    {
+        string assets = fixture.CopyRestore(_temp);
+        string expected = _temp.Combine("nuget-packages", "contoso.unsigned", "1.0.0", "contoso.unsigned.1.0.0.nupkg");
+        File.Copy(_temp.Combine("nuget-packages", "contoso.signed", "1.0.0", "contoso.signed.1.0.0.nupkg"), expected, overwrite: true);
+        File.Copy(_temp.Combine("nuget-packages", "contoso.signed", "1.0.0", "contoso.signed.1.0.0.nupkg.sha512"), expected + ".sha512", overwrite: true);
+        var trustingContoso = Policy($$"""{ "version": 1, "trustedSigners": [ {{ContosoSigner()}} ] }""");
+        string cache = _temp.Combine("obj", "trust.cache");
+
+        var result = Get(Verify(trustingContoso, assets, cache), TrustRestoreFixture.UnsignedId);
+        Assert.Equal(TrustVerdict.Denied, result.Verdict);
+        Assert.Equal("BS4027", result.Diagnostic!.Code);
+        Assert.Contains($"Package 'Contoso.Unsigned 1.0.0': its .nupkg '{expected}' is package 'Contoso.Signed 1.0.0'", result.Diagnostic.Text);
+        // Not cached by the content it carries: the genuine Contoso.Signed verdict does not help it either.
+        Assert.Equal(TrustVerdict.Allowed, Get(Verify(trustingContoso, assets, cache), TrustRestoreFixture.SignedId).Verdict);
+        Assert.Equal("BS4027", Get(Verify(trustingContoso, assets, cache), TrustRestoreFixture.UnsignedId).Diagnostic!.Code);
+
+        // No exception makes it acceptable; audit mode reports it as a warning with the same code.
+        var excepted = Policy("""{ "version": 1, "unsignedExceptions": [ { "id": "*", "reason": "all", "expires": "2099-01-01" } ] }""");
+        Assert.Equal("BS4027", Get(Verify(excepted, assets), TrustRestoreFixture.UnsignedId).Diagnostic!.Code);
+        var audit = Get(Verify(trustingContoso.With(mode: TrustMode.Audit), assets), TrustRestoreFixture.UnsignedId);
+        Assert.Equal(TrustVerdict.AuditWarning, audit.Verdict);
+        Assert.Equal("BS4027", audit.Diagnostic!.Code);
+    }
+
+    [Fact]
+    public void Another_nupkg_in_the_folder_does_not_stand_in_for_the_missing_one()
+    {
+        string assets = fixture.CopyRestore(_temp);
+        string folder = _temp.Combine("nuget-packages", "contoso.unsigned", "1.0.0");
+        File.Delete(Path.Combine(folder, "contoso.unsigned.1.0.0.nupkg"));
+        File.Copy(_temp.Combine("nuget-packages", "contoso.signed", "1.0.0", "contoso.signed.1.0.0.nupkg"), Path.Combine(folder, "contoso.signed.1.0.0.nupkg"));
+
+        var policy = Policy($$"""{ "version": 1, "trustedSigners": [ {{ContosoSigner()}} ], "unsignedExceptions": [ { "id": "Contoso.Unsigned", "reason": "test", "expires": "2099-01-01" } ] }""");
+        var result = Get(Verify(policy, assets), TrustRestoreFixture.UnsignedId);
+        Assert.Equal(TrustVerdict.Denied, result.Verdict);
+        Assert.Equal("BS4025", result.Diagnostic!.Code);
+        Assert.Contains($"its folder '{folder}' has no 'contoso.unsigned.1.0.0.nupkg'", result.Diagnostic.Text);
+        Assert.Contains("contoso.signed.1.0.0.nupkg", result.Diagnostic.Text);
+    }
+
+    [Fact]
+    public void A_missing_or_mismatched_sha512_file_is_denied_even_when_the_verdict_is_cached()
+    {
+        string assets = fixture.CopyRestore(_temp);
+        string cache = _temp.Combine("obj", "trust.cache");
+        string nupkg = _temp.Combine("nuget-packages", "newtonsoft.json", "13.0.3", "newtonsoft.json.13.0.3.nupkg");
+        string recorded = File.ReadAllText(nupkg + ".sha512");
+        Assert.Equal(TrustVerdict.Allowed, Get(Verify(TrustPolicy.Default, assets, cache), "Newtonsoft.Json").Verdict);
+        Assert.True(Get(Verify(TrustPolicy.Default, assets, cache), "Newtonsoft.Json").FromCache);
+
+        File.WriteAllText(nupkg + ".sha512", Convert.ToBase64String(SHA512.HashData("another package"u8)));
+        var mismatched = Get(Verify(TrustPolicy.Default, assets, cache), "Newtonsoft.Json");
+        Assert.Equal(TrustVerdict.Denied, mismatched.Verdict);
+        Assert.Equal("BS4019", mismatched.Diagnostic!.Code);
+
+        File.Delete(nupkg + ".sha512");
+        var missing = Get(Verify(TrustPolicy.Default, assets, cache), "Newtonsoft.Json");
+        Assert.Equal(TrustVerdict.Denied, missing.Verdict);
+        Assert.Equal("BS4026", missing.Diagnostic!.Code);
+        Assert.Contains($"'{nupkg}.sha512', the SHA-512 restore records", missing.Diagnostic.Text);
+
+        // Missing without a cache, too; and allowed again once NuGet's record is back.
+        Assert.Equal("BS4026", Get(Verify(TrustPolicy.Default, assets), "Newtonsoft.Json").Diagnostic!.Code);
+        File.WriteAllText(nupkg + ".sha512", recorded);
+        Assert.Equal(TrustVerdict.Allowed, Get(Verify(TrustPolicy.Default, assets, cache), "Newtonsoft.Json").Verdict);
+    }
+
+    [Theory]
+    [InlineData("Contoso.Core", "1.0.0", "contoso.core", "1.0.0", true)]
+    [InlineData("Contoso.Core", "1.0.0", "Contoso.Core", "1.0", true)]
+    [InlineData("Contoso.Core", "1.0.0-beta", "Contoso.Core", "1.0.0-BETA", true)]
+    [InlineData("Contoso.Core", "1.0.0", "Contoso.Core", "1.0.0+build.5", true)]
+    [InlineData("Contoso.Core", "1.0.0", "Contoso.Core", "1.0.1", false)]
+    [InlineData("Contoso.Core", "1.0.0", "Contoso.Cor", "1.0.0", false)]
+    [InlineData("Contoso.Core", "not a version", "Contoso.Core", "1.0.0", false)]
+    public void A_nuspec_names_the_same_package_by_id_ignoring_case_and_by_normalized_version(string id, string version, string nuspecId, string nuspecVersion, bool same) =>
+        Assert.Equal(same, DependencyVerifier.IsSamePackage(id, version, nuspecId, NuGet.Versioning.NuGetVersion.Parse(nuspecVersion)));
+
+    [Theory]
+    [InlineData("Contoso.Core", "1.0.0", "contoso.core.1.0.0.nupkg")]
+    [InlineData("Contoso.Core", "1.0.0-Beta.1", "contoso.core.1.0.0-beta.1.nupkg")]
+    [InlineData("Contoso.Core", "1.0.0.0", "contoso.core.1.0.0.nupkg")]
+    public void The_expected_nupkg_is_NuGets_lower_case_file_name(string id, string version, string fileName) =>
+        Assert.Equal(Path.Combine("/packages/x", fileName), DependencyVerifier.ExpectedNupkg("/packages/x", id, version));
 
     private static void RecordHash(string assets, string folder, string nupkg)
     {
