@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using BuildSigning.Core.Assets;
 using BuildSigning.Core.Diagnostics;
 using BuildSigning.Core.Hashing;
+using BuildSigning.Core.IO;
 
 namespace BuildSigning.Core.Trust;
 
