@@ -45,6 +45,33 @@ public sealed class BuildLifecycleTests(PackagedBuildSigning product)
     }
 
     [Fact]
+    public void AFileEditedInPlaceWithItsSizeAndModificationTimeKept_IsSignedWithItsNewDigest()
+    {
+        string project = product.CopySample("lifecycle-same-size");
+        string output = Path.Combine(project, "bin", "Release", "net10.0");
+        PackagedBuildSigning.Require(product.Dotnet(project, "build", "-c", "Release"));
+        // A file in the output the build never rewrites, last written an hour ago (outside the digest cache's racy window).
+        string notes = Path.Combine(output, "notes.txt");
+        File.WriteAllText(notes, "release notes v1");
+        var written = DateTime.UtcNow.AddHours(-1);
+        File.SetLastWriteTimeUtc(notes, written);
+        PackagedBuildSigning.Require(product.Dotnet(project, "build", "-c", "Release", "--no-restore"));
+        Assert.Equal(0, product.BuildSign("verify", output, "--key", product.DevelopmentPublicKey).ExitCode);
+
+        using (var stream = new FileStream(notes, FileMode.Open, FileAccess.Write))
+        {
+            stream.Write("RELEASE NOTES V2"u8);
+        }
+        File.SetLastWriteTimeUtc(notes, written);
+        PackagedBuildSigning.Require(product.Dotnet(project, "build", "-c", "Release", "--no-restore"));
+
+        var verify = product.BuildSign("verify", output, "--key", product.DevelopmentPublicKey);
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        string digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("RELEASE NOTES V2"u8));
+        Assert.Contains($"{digest}  notes.txt", File.ReadAllText(Path.Combine(output, ".buildsigning", "files.sha256")));
+    }
+
+    [Fact]
     public void DesignTimeBuilds_DoNotFailOnDependencies_AndTestProjectsAreNotSignedByDefault()
     {
         string project = product.CreateProject("lifecycle-tests", """
