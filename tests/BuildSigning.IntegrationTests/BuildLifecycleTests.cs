@@ -1,3 +1,5 @@
+using BuildSigning.TestSupport;
+
 namespace BuildSigning.IntegrationTests;
 
 /// <summary>How signing behaves across the commands of a working day: repeated packs, clean, several runtimes, IDEs, tests.</summary>
@@ -69,6 +71,23 @@ public sealed class BuildLifecycleTests(PackagedBuildSigning product)
         Assert.True(verify.ExitCode == 0, verify.ToString());
         string digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("RELEASE NOTES V2"u8));
         Assert.Contains($"{digest}  notes.txt", File.ReadAllText(Path.Combine(output, ".buildsigning", "files.sha256")));
+    }
+
+    [Fact]
+    public void ALockFolderOtherUsersCanWrite_FailsTheBuildWithBS2013_NotAnUncodedException()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        string project = product.CopySample("lifecycle-lock-folder");
+        string home = Directory.CreateDirectory(Path.Combine(product.Root, "home-with-open-locks")).FullName;
+        string locks = Directory.CreateDirectory(Path.Combine(home, "locks")).FullName;
+        UnixFile.SetMode(locks, (UnixFileMode)0b111_111_111);
+
+        var build = product.Dotnet(project, new Dictionary<string, string?> { ["BUILDSIGNING_HOME"] = home }, "build");
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains("error BS2013", build.Output);
+        Assert.Contains($"chmod 700 '{locks}'", build.Output);
+        Assert.DoesNotContain("Exception", build.Output);
     }
 
     [Fact]
