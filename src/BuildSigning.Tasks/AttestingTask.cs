@@ -48,8 +48,12 @@ public abstract class AttestingTask : BuildSigningTask
     protected static string ToolVersion { get; } =
         typeof(AttestingTask).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    protected SigningKey ResolveKey() => SigningKeyCache.Resolve(BuildEngine, new KeyConfiguration(
-        NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), RequireSigningKey, NullIfEmpty(RequireSigningKeyReason)));
+    protected SigningKey ResolveKey()
+    {
+        if (BinlogPasswordWarning.Check(BuildEngine, KeyPasswordVariable) is { } warning) LogWarning(warning);
+        return SigningKeyCache.Resolve(BuildEngine, new KeyConfiguration(
+            NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), RequireSigningKey, NullIfEmpty(RequireSigningKeyReason)));
+    }
 
     protected Uri? ResolveTimestampUrl() => NullIfEmpty(TimestampUrl) is { } url ? Core.Attestations.Rfc3161Client.ParseUrl(url) : null;
 

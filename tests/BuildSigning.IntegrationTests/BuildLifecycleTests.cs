@@ -1,3 +1,5 @@
+using BuildSigning.TestSupport;
+
 namespace BuildSigning.IntegrationTests;
 
 /// <summary>How signing behaves across the commands of a working day: repeated packs, clean, several runtimes, IDEs, tests.</summary>
@@ -46,6 +48,50 @@ public sealed class BuildLifecycleTests(PackagedBuildSigning product)
 
         PackagedBuildSigning.Require(product.Dotnet(project, "clean", "-c", "Release"));
         Assert.False(Directory.Exists(Path.Combine(output, ".buildsigning")), "dotnet clean removes the build output's signatures");
+    }
+
+    [Fact]
+    public void AFileEditedInPlaceWithItsSizeAndModificationTimeKept_IsSignedWithItsNewDigest()
+    {
+        string project = product.CopySample("lifecycle-same-size");
+        string output = Path.Combine(project, "bin", "Release", "net10.0");
+        PackagedBuildSigning.Require(product.Dotnet(project, "build", "-c", "Release"));
+        // A file in the output the build never rewrites, last written an hour ago (outside the digest cache's racy window).
+        string notes = Path.Combine(output, "notes.txt");
+        File.WriteAllText(notes, "release notes v1");
+        var written = DateTime.UtcNow.AddHours(-1);
+        File.SetLastWriteTimeUtc(notes, written);
+        PackagedBuildSigning.Require(product.Dotnet(project, "build", "-c", "Release", "--no-restore"));
+        Assert.Equal(0, product.BuildSign("verify", output, "--key", product.DevelopmentPublicKey).ExitCode);
+
+        using (var stream = new FileStream(notes, FileMode.Open, FileAccess.Write))
+        {
+            stream.Write("RELEASE NOTES V2"u8);
+        }
+        File.SetLastWriteTimeUtc(notes, written);
+        PackagedBuildSigning.Require(product.Dotnet(project, "build", "-c", "Release", "--no-restore"));
+
+        var verify = product.BuildSign("verify", output, "--key", product.DevelopmentPublicKey);
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        string digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("RELEASE NOTES V2"u8));
+        Assert.Contains($"{digest}  notes.txt", File.ReadAllText(Path.Combine(output, ".buildsigning", "files.sha256")));
+    }
+
+    [Fact]
+    public void ALockFolderOtherUsersCanWrite_FailsTheBuildWithBS2013_NotAnUncodedException()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        string project = product.CopySample("lifecycle-lock-folder");
+        string home = Directory.CreateDirectory(Path.Combine(product.Root, "home-with-open-locks")).FullName;
+        string locks = Directory.CreateDirectory(Path.Combine(home, "locks")).FullName;
+        UnixFile.SetMode(locks, (UnixFileMode)0b111_111_111);
+
+        var build = product.Dotnet(project, new Dictionary<string, string?> { ["BUILDSIGNING_HOME"] = home }, "build");
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains("error BS2013", build.Output);
+        Assert.Contains($"chmod 700 '{locks}'", build.Output);
+        Assert.DoesNotContain("Exception", build.Output);
     }
 
     [Fact]

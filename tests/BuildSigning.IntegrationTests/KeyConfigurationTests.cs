@@ -75,6 +75,58 @@ public sealed class KeyConfigurationTests(PackagedBuildSigning product)
     }
 
     [Fact]
+    public void CiBuildWithTheDevelopmentKeyAsKeyFile_FailsWithBS1010_EvenWhenCopiedOrLinked()
+    {
+        string project = product.CopySample("key-development-in-ci");
+        PackagedBuildSigning.Require(product.Dotnet(project, "build")); // creates the development key if no other test did
+        string developmentKey = Path.Combine(product.Home, "development-key.pem");
+        string copy = Path.Combine(project, "keys", "release.pem");
+        Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+        File.Copy(developmentKey, copy);
+        UnixFile.RestrictToOwner(copy);
+        string link = Path.Combine(project, "keys", "linked.pem");
+        File.CreateSymbolicLink(link, developmentKey);
+
+        foreach (string keyFile in new[] { developmentKey, copy, link })
+        {
+            var ci = product.Dotnet(project, "build", "--no-restore", "-p:ContinuousIntegrationBuild=true", $"-p:BuildSigningKeyFile={keyFile}");
+            Assert.NotEqual(0, ci.ExitCode);
+            Assert.Contains("error BS1010", ci.Output);
+            Assert.Contains("development key", ci.Output);
+        }
+    }
+
+    [Fact]
+    public void KeyFilesThatAreFoldersOrReadableByOthers_FailWithACodedErrorThatSaysSo()
+    {
+        string project = product.CopySample("key-bad-paths");
+        string folder = Directory.CreateDirectory(Path.Combine(project, "keys")).FullName;
+        var isFolder = product.Dotnet(project, "build", $"-p:BuildSigningKeyFile={folder}");
+        Assert.NotEqual(0, isFolder.ExitCode);
+        Assert.Contains("error BS1019", isFolder.Output);
+        Assert.DoesNotContain("does not exist", isFolder.Output);
+
+        string keyFile = Path.Combine(folder, "release.pem");
+        PackagedBuildSigning.Require(product.BuildSign("keygen", "--out", keyFile));
+        if (!OperatingSystem.IsWindows())
+        {
+            UnixFile.SetMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            var readable = product.Dotnet(project, "build", "--no-restore", $"-p:BuildSigningKeyFile={keyFile}");
+            Assert.NotEqual(0, readable.ExitCode);
+            Assert.Contains("error BS1016", readable.Output);
+            Assert.Contains($"chmod 600 '{keyFile}'", readable.Output);
+            UnixFile.SetMode(keyFile, UnixFile.OwnerReadWrite);
+        }
+        string output = Path.Combine(project, "bin", "Debug", "net10.0");
+        PackagedBuildSigning.Require(product.Dotnet(project, "build", "--no-restore", $"-p:BuildSigningKeyFile={keyFile}"));
+
+        var verify = product.BuildSign("verify", output, "--key", folder);
+        Assert.Equal(2, verify.ExitCode);
+        Assert.Contains("BS1013", verify.Output);
+        Assert.Contains("is a folder", verify.Output);
+    }
+
+    [Fact]
     public void VerifyWithAnotherKeyOrACorruptedBundle_FailsWithACodedError()
     {
         string project = product.CopySample("verify-bad-input");

@@ -363,6 +363,44 @@ public sealed class SignOutputDirectoryEnvironmentTests : IDisposable
     }
 
     [Fact]
+    public void With_every_environment_variable_logged_in_binlogs_a_password_variable_gets_BS1020_once_per_build()
+    {
+        CreateOutput();
+        string keyFile = TestKeys.WriteEncryptedPrivateKeyPem(_temp.Combine("k.pem"), TestKeyKind.EcdsaP256, CorrectPassword);
+        Environment.SetEnvironmentVariable(_passwordVariable, CorrectPassword);
+        using var logAll = new EnvironmentVariableScope("MSBUILDLOGALLENVIRONMENTVARIABLES", "1");
+
+        foreach (string directory in new[] { "out-app", "out-lib" })
+        {
+            _temp.WriteFile(Path.Combine(directory, "App.dll"), "IL");
+            var task = NewTask();
+            task.Directory = _temp.Combine(directory);
+            task.KeyFile = keyFile;
+            task.KeyPasswordVariable = _passwordVariable;
+            Assert.True(task.Execute(), _engine.Log);
+        }
+
+        var warning = Assert.Single(_engine.Warnings);
+        Assert.Equal("BS1020", warning.Code);
+        Assert.Contains(_passwordVariable, warning.Message);
+        Assert.Contains("MSBUILDLOGALLENVIRONMENTVARIABLES", warning.Message);
+        Assert.DoesNotContain(CorrectPassword, _engine.Log);
+    }
+
+    [Fact]
+    public void Without_a_password_variable_logging_every_environment_variable_gets_no_warning()
+    {
+        CreateOutput();
+        using var logAll = new EnvironmentVariableScope("MSBUILDLOGALLENVIRONMENTVARIABLES", "1");
+        var task = NewTask();
+        task.KeyFile = TestKeys.WritePrivateKeyPem(_temp.Combine("k.pem"), TestKeyKind.EcdsaP256);
+
+        Assert.True(task.Execute(), _engine.Log);
+
+        Assert.Empty(_engine.Warnings);
+    }
+
+    [Fact]
     public void Wrong_password_logs_BS1003_naming_the_variable_but_never_the_password()
     {
         CreateOutput();

@@ -103,7 +103,7 @@ public static class TestCertificates
         }
         byte[] pfx = collection.Export(X509ContentType.Pkcs12, password)!;
         File.WriteAllBytes(path, pfx);
-        return path;
+        return UnixFile.RestrictToOwner(path);
     }
 
     /// <summary>Writes the certificate (PEM, followed by the extra certificates) and its private key as PKCS#8 PEM (encrypted when a password is given).</summary>
@@ -125,6 +125,7 @@ public static class TestCertificates
                 ? key.ExportPkcs8PrivateKeyPem()
                 : key.ExportEncryptedPkcs8PrivateKeyPem(keyPassword.AsSpan(), new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 10_000));
             File.WriteAllText(keyPath, keyPem + "\n");
+            UnixFile.RestrictToOwner(keyPath);
         }
         return (certificatePath, keyPath);
     }

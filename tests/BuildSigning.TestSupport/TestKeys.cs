@@ -69,14 +69,14 @@ public static class TestKeys
         return WritePrivateKeyPem(path, key);
     }
 
-    public static string WritePrivateKeyPem(string path, AsymmetricAlgorithm key) => Write(path, key.ExportPkcs8PrivateKeyPem() + "\n");
+    public static string WritePrivateKeyPem(string path, AsymmetricAlgorithm key) => UnixFile.RestrictToOwner(Write(path, key.ExportPkcs8PrivateKeyPem() + "\n"));
 
     /// <summary>Encrypted PKCS#8 PEM (AES-256-CBC, PBKDF2-SHA256 with few iterations so tests stay fast).</summary>
     public static string WriteEncryptedPrivateKeyPem(string path, TestKeyKind kind, string password, int iterations = 1000)
     {
         using var key = Create(kind);
         var parameters = new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, iterations);
-        return Write(path, key.ExportEncryptedPkcs8PrivateKeyPem(password.AsSpan(), parameters) + "\n");
+        return UnixFile.RestrictToOwner(Write(path, key.ExportEncryptedPkcs8PrivateKeyPem(password.AsSpan(), parameters) + "\n"));
     }
 
     public static string WritePublicKeyPem(string path, TestKeyKind kind)
@@ -113,7 +113,7 @@ public static class TestKeys
             : certificate.ExportPkcs12(new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 2000), password);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllBytes(path, pfx);
-        return path;
+        return UnixFile.RestrictToOwner(path);
     }
 
     /// <summary>Loads a key file the way the product does (no password variable).</summary>

@@ -15,7 +15,13 @@ public static class Errors
     public static BuildSigningException KeyFileMalformed(string path, string reason, Exception? e = null) => Create(nameof(KeyFileMalformed), e, path, reason);
     public static BuildSigningException CertificateFileUnusable(string path, string reason, Exception? e = null) => Create(nameof(CertificateFileUnusable), e, path, reason);
     public static BuildSigningException CertificateKeyMismatch(string certificatePath, string keyPath) => Create(nameof(CertificateKeyMismatch), null, certificatePath, keyPath);
-    public static BuildSigningException SigningKeyRequired(string reason) => Create(nameof(SigningKeyRequired), null, reason);
+    public static BuildSigningException SigningKeyRequired(string reason) => Create(nameof(SigningKeyRequired), null, reason, "no signing key is configured");
+    public static BuildSigningException SigningKeyRequiredButDevelopmentKeyConfigured(string reason, string keyFile, string keyId) =>
+        Create(nameof(SigningKeyRequired), null, reason, $"BuildSigningKeyFile '{keyFile}' holds this machine's per-user development key (key id {keyId})");
+    public static BuildSigningException PrivateKeyFileNotPrivate(string path, UnixFileMode mode) => Create(nameof(PrivateKeyFileNotPrivate), null, path, Octal(mode));
+    public static BuildSigningException DevelopmentKeyIsLink(string path, string target) => Create(nameof(DevelopmentKeyIsLink), null, path, target);
+    public static BuildSigningException DevelopmentKeyFolderUnsafe(string directory, string problem) => Create(nameof(DevelopmentKeyFolderUnsafe), null, directory, problem);
+    public static BuildSigningException KeyFileIsFolder(string path) => Create(nameof(KeyFileIsFolder), null, path);
     public static BuildSigningException DevelopmentKeyUnavailable(string directory, Exception e) => Create(nameof(DevelopmentKeyUnavailable), e, directory, Sentence(e));
     public static BuildSigningException PublicKeyFileUnusable(string path, string reason, Exception? e = null) => Create(nameof(PublicKeyFileUnusable), e, path, reason);
     public static BuildSigningException KeyOutputExists(string path) => Create(nameof(KeyOutputExists), null, path);
@@ -30,6 +36,8 @@ public static class Errors
     public static BuildSigningException ExternalLinkInOutput(string root, string name, string target) => Create(nameof(ExternalLinkInOutput), null, root, name, target);
     public static BuildSigningException OutputFileNotRegular(string path, string found) => Create(nameof(OutputFileNotRegular), null, path, EndSentence(found));
     public static BuildSigningException DirectoryLockTimeout(string directory, Exception e) => Create(nameof(DirectoryLockTimeout), e, directory);
+    public static BuildSigningException LockFolderUnsafe(string lockDirectory, string problem) => Create(nameof(LockFolderUnsafe), null, lockDirectory, problem);
+    public static BuildSigningException DirectoryLockFailed(string directory, string lockDirectory, Exception e) => Create(nameof(DirectoryLockFailed), e, directory, lockDirectory, Sentence(e));
     public static BuildSigningException SbomFormatUnknown(string format) => Create(nameof(SbomFormatUnknown), null, format);
     public static BuildSigningException AttestationSubjectsMismatch(string bundle, string subject) => Create(nameof(AttestationSubjectsMismatch), null, bundle, subject);
     public static BuildSigningException AttestationDocumentModified(string document, string bundle) => Create(nameof(AttestationDocumentModified), null, document, bundle);
@@ -73,6 +81,9 @@ public static class Errors
     public static BuildSigningException TrustPolicyInvalidVersionRange(string path, long line, long column, string value, string reason) => Create(nameof(TrustPolicyInvalidVersionRange), null, path, line, column, value, EndSentence(reason));
     public static BuildSigningException TrustPolicyInvalidItem(string itemType, string identity, string reason) => Create(nameof(TrustPolicyInvalidItem), null, itemType, identity, EndSentence(reason));
 
+    /// <summary>A Unix file mode as chmod writes it (0644).</summary>
+    internal static string Octal(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');
+
     /// <summary>Exception messages become the middle sentence of ours; make sure it ends like one.</summary>
     internal static string Sentence(Exception e) => EndSentence(e.Message);
 
@@ -99,6 +110,7 @@ public static class Warnings
     public static Diagnostic SourceDateEpochInvalid(string value) => Create(nameof(SourceDateEpochInvalid), value);
     public static Diagnostic SourceRevisionInvalid(string value) => Create(nameof(SourceRevisionInvalid), value);
     public static Diagnostic GitRepositoryUnreadable(string path, string reason) => Create(nameof(GitRepositoryUnreadable), path, Errors.EndSentence(reason));
+    public static Diagnostic PasswordVariableInBinlog(string variable) => Create(nameof(PasswordVariableInBinlog), variable);
     public static Diagnostic BuilderIdInvalid(string configured, string used) => Create(nameof(BuilderIdInvalid), configured, used);
 }
 

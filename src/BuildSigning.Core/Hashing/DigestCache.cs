@@ -5,12 +5,13 @@ using BuildSigning.Core.IO;
 namespace BuildSigning.Core.Hashing;
 
 /// <summary>
-/// Remembers each file's digests with its length and modification time, so an unchanged file is not read again.
-/// A damaged or foreign cache file is ignored, never trusted.
+/// Remembers each file's digests under its <see cref="FileStamp"/> (length, modification time, change time, inode, as
+/// git's index does), so an unchanged file is not read again, while a same-size edit with its old modification time
+/// restored is. A damaged, foreign or older cache file is ignored, never trusted.
 /// </summary>
 public sealed class DigestCache
 {
-    private const string Header = "buildsigning-digest-cache v2";
+    private const string Header = "buildsigning-digest-cache v3";
 
     /// <summary>
     /// A file written this close to the moment the cache was saved may change again within the file system's
@@ -42,14 +43,13 @@ public sealed class DigestCache
             while ((line = reader.ReadLine()) is not null)
             {
                 string[] f = line.Split('\t');
-                if (f.Length != 6) return Empty();
-                if (long.Parse(f[1], CultureInfo.InvariantCulture) >= savedTicks - RacyWindowTicks) continue;
-                cache._entries[f[5]] = new Entry(
-                    long.Parse(f[0], CultureInfo.InvariantCulture),
-                    long.Parse(f[1], CultureInfo.InvariantCulture),
-                    Convert.FromHexString(f[2]),
-                    f[3].Length == 0 ? null : Convert.FromHexString(f[3]),
-                    f[4].Length == 0 ? null : Convert.FromHexString(f[4]));
+                if (f.Length != 5 || !FileStamp.TryParse(f[0], out var stamp)) return Empty();
+                if (stamp.LastWriteTicks >= savedTicks - RacyWindowTicks) continue;
+                cache._entries[f[4]] = new Entry(
+                    stamp,
+                    Convert.FromHexString(f[1]),
+                    f[2].Length == 0 ? null : Convert.FromHexString(f[2]),
+                    f[3].Length == 0 ? null : Convert.FromHexString(f[3]));
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
@@ -66,8 +66,7 @@ public sealed class DigestCache
         {
             // The format is one tab-separated line per file: a path with a tab or line break could forge another file's entry.
             if (file.AsSpan().IndexOfAny('\t', '\n', '\r') >= 0) continue;
-            text.Append(e.Length.ToString(CultureInfo.InvariantCulture)).Append('\t')
-                .Append(e.LastWriteTicks.ToString(CultureInfo.InvariantCulture)).Append('\t')
+            text.Append(e.Stamp.ToString()).Append('\t')
                 .Append(Hex.Lower(e.Sha256)).Append('\t')
                 .Append(e.Sha1 is null ? "" : Hex.Lower(e.Sha1)).Append('\t')
                 .Append(e.Sha512 is null ? "" : Hex.Lower(e.Sha512)).Append('\t')
@@ -79,20 +78,20 @@ public sealed class DigestCache
     }
 
     /// <summary>
-    /// Digests the files, reading only those whose length or modification time changed. What is saved is what this run asked
+    /// Digests the files, reading only those whose stamp (size, mtime, ctime, inode) changed. What is saved is what this run asked
     /// for (over all calls): files no longer asked for are forgotten.
     /// </summary>
     public IReadOnlyList<FileDigest> DigestFiles(IReadOnlyList<string> paths, DigestAlgorithms algorithms, out int filesRead)
     {
         var results = new FileDigest?[paths.Count];
-        var stamps = new (long Length, long Ticks)[paths.Count];
+        var stamps = new FileStamp?[paths.Count];
         var toRead = new List<int>();
         for (int i = 0; i < paths.Count; i++)
         {
-            stamps[i] = Stamp(paths[i]);
+            stamps[i] = FileStamp.Get(paths[i]);
             if ((_used.TryGetValue(paths[i], out var entry) || _entries.TryGetValue(paths[i], out entry)) && entry.Matches(stamps[i], algorithms))
             {
-                results[i] = new FileDigest(paths[i], entry.Length, entry.Sha256, entry.Sha1, entry.Sha512);
+                results[i] = new FileDigest(paths[i], entry.Stamp.Length, entry.Sha256, entry.Sha1, entry.Sha512);
             }
             else
             {
@@ -107,25 +106,19 @@ public sealed class DigestCache
         {
             var d = results[i]!;
             // A file rewritten while we hashed it gets a new stamp; caching the old stamp would hide that change.
-            if (Stamp(paths[i]) == stamps[i] && stamps[i].Length == d.Length)
+            if (stamps[i] is { } stamp && FileStamp.Get(paths[i]) == stamp && stamp.Length == d.Length)
             {
-                _used[paths[i]] = new Entry(d.Length, stamps[i].Ticks, d.Sha256, d.Sha1, d.Sha512);
+                _used[paths[i]] = new Entry(stamp, d.Sha256, d.Sha1, d.Sha512);
             }
         }
         filesRead = toRead.Count;
         return results!;
     }
 
-    private static (long Length, long Ticks) Stamp(string path)
+    private sealed record Entry(FileStamp Stamp, byte[] Sha256, byte[]? Sha1, byte[]? Sha512)
     {
-        var info = new FileInfo(path);
-        return info.Exists ? (info.Length, info.LastWriteTimeUtc.Ticks) : (-1, 0);
-    }
-
-    private sealed record Entry(long Length, long LastWriteTicks, byte[] Sha256, byte[]? Sha1, byte[]? Sha512)
-    {
-        public bool Matches((long Length, long Ticks) stamp, DigestAlgorithms algorithms) =>
-            stamp.Length == Length && stamp.Ticks == LastWriteTicks
+        public bool Matches(FileStamp? stamp, DigestAlgorithms algorithms) =>
+            stamp == Stamp
             && (!algorithms.HasFlag(DigestAlgorithms.Sha1) || Sha1 is not null)
             && (!algorithms.HasFlag(DigestAlgorithms.Sha512) || Sha512 is not null);
     }

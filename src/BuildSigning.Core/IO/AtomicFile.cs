@@ -71,14 +71,16 @@ public static class AtomicFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
-    /// <summary>Writes and flushes the content to a new temporary file in the target's folder (created with the given mode).</summary>
+    /// <summary>Writes and flushes the content to a new temporary file in the target's folder (the file created with the given mode).</summary>
     private static string WriteTemporary(string path, ReadOnlySpan<byte> content, UnixFileMode? unixMode)
     {
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            Directory.CreateDirectory(directory);
+            // A private file's new folders are private too (0700), whatever the umask.
+            if (unixMode is null) Directory.CreateDirectory(directory);
+            else PrivateDirectory.Create(directory);
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
             if (unixMode is { } mode && !OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
             using var stream = new FileStream(temporary, options);

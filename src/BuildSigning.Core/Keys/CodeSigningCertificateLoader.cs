@@ -50,15 +50,28 @@ public static class CodeSigningCertificateLoader
         environment ??= Environment.GetEnvironmentVariable;
         string path = options.CertificateFile;
         byte[] content = SigningKeyLoader.ReadKeyFile(path);
+        bool isPem = Pem.LooksLikePem(content);
+        CodeSigningCertificate certificate;
         try
         {
-            return Pem.LooksLikePem(content)
+            certificate = isPem
                 ? LoadPem(path, System.Text.Encoding.UTF8.GetString(content), options, environment)
                 : LoadPfx(path, content, options.PasswordVariable, environment);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(content);
+        }
+        try
+        {
+            // The file that held the private key: the PFX, or the PEM key file (the certificate file itself when no key file is given).
+            SigningKeyLoader.RequireOwnerOnly(isPem && options.KeyFile is { Length: > 0 } keyFile ? keyFile : path);
+            return certificate;
+        }
+        catch
+        {
+            certificate.Dispose();
+            throw;
         }
     }
 

@@ -33,9 +33,11 @@ public static class DevelopmentCodeSigningCertificate
         string privatePath = PrivatePath(directory);
         try
         {
+            DevelopmentKey.PrepareDirectory(directory);
+            DevelopmentKey.RefuseLink(privatePath);
             if (!File.Exists(privatePath))
             {
-                using var creating = DirectoryLock.Acquire(directory); // see DevelopmentKey.GetOrCreate
+                using var creating = DevelopmentKey.LockForCreation(directory); // see DevelopmentKey.GetOrCreate
                 if (!File.Exists(privatePath)) AtomicFile.TryCreateNew(privatePath, CreatePem(DateTimeOffset.UtcNow), KeyGenerator.PrivateFileMode);
             }
             var certificate = Load(privatePath);
@@ -56,6 +58,20 @@ public static class DevelopmentCodeSigningCertificate
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
             throw Errors.DevelopmentKeyUnavailable(directory, e);
+        }
+    }
+
+    /// <summary>The id of the development certificate's key in <paramref name="directory"/>, if it exists there.</summary>
+    public static KeyId? ExistingKeyId(string directory)
+    {
+        string path = File.Exists(CertificatePath(directory)) ? CertificatePath(directory) : PrivatePath(directory);
+        try
+        {
+            return File.Exists(path) ? VerificationKey.FromFile(path).Id : null;
+        }
+        catch (Exception e) when (e is BuildSigningException or CryptographicException)
+        {
+            return null;
         }
     }
 

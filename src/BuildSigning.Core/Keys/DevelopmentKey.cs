@@ -5,7 +5,8 @@ using BuildSigning.Core.IO;
 namespace BuildSigning.Core.Keys;
 
 /// <summary>
-/// The zero-configuration, per-user ECDSA P-256 key: created once (private file mode 0600), public key beside it.
+/// The zero-configuration, per-user ECDSA P-256 key: created once (private file mode 0600, in a folder of mode 0700),
+/// public key beside it.
 /// Concurrent builds race to create it safely: the first rename wins and everyone loads that file.
 /// </summary>
 public static class DevelopmentKey
@@ -35,11 +36,13 @@ public static class DevelopmentKey
         string privatePath = PrivateKeyPath(directory);
         try
         {
+            PrepareDirectory(directory);
+            RefuseLink(privatePath);
             if (!File.Exists(privatePath))
             {
                 // Parallel builds race to create the key. The rename alone is not enough: where hard links are unavailable,
                 // .NET's no-overwrite move checks, then renames, so two creators could both win.
-                using var creating = DirectoryLock.Acquire(directory);
+                using var creating = LockForCreation(directory);
                 if (!File.Exists(privatePath))
                 {
                     using var key = KeyGenerator.Generate(KeyKind.EcdsaP256);
@@ -60,4 +63,40 @@ public static class DevelopmentKey
             throw Errors.DevelopmentKeyUnavailable(directory, e);
         }
     }
+
+    /// <summary>
+    /// The id of the development key in <paramref name="directory"/> if it exists there (from its public key, else from the
+    /// private key), so a configured key file that holds the same key is recognised wherever it was copied or linked to.
+    /// </summary>
+    public static KeyId? ExistingKeyId(string directory)
+    {
+        try
+        {
+            if (File.Exists(PublicKeyPath(directory))) return VerificationKey.FromFile(PublicKeyPath(directory)).Id;
+            if (!File.Exists(PrivateKeyPath(directory))) return null;
+            using var key = SigningKeyLoader.Load(new SigningKeyOptions(PrivateKeyPath(directory)), isDevelopmentKey: true);
+            return key.Id;
+        }
+        catch (BuildSigningException)
+        {
+            return null; // Unreadable: then it is not the key the configured file holds (that one was just read).
+        }
+    }
+
+    /// <summary>Creates the per-user folder (mode 0700) or checks that no other user can change what it holds (BS1018).</summary>
+    internal static void PrepareDirectory(string directory)
+    {
+        PrivateDirectory.Create(directory);
+        // Folders made by earlier versions follow the umask (often 0755): readable is harmless (the key file itself is 0600), writable is not.
+        if (PrivateDirectory.Problem(directory, othersMayRead: true) is { } problem) throw Errors.DevelopmentKeyFolderUnsafe(directory, problem);
+    }
+
+    /// <summary>BuildSigning writes its development key files itself, never as links: a link there was planted (BS1017).</summary>
+    internal static void RefuseLink(string path)
+    {
+        if (new FileInfo(path).LinkTarget is { } target) throw Errors.DevelopmentKeyIsLink(path, target);
+    }
+
+    /// <summary>Serializes the creation of development key files in <paramref name="directory"/> (the lock lives in its own 'locks' folder).</summary>
+    internal static DirectoryLock LockForCreation(string directory) => DirectoryLock.Acquire(directory, lockDirectory: DirectoryLock.LockDirectoryIn(directory));
 }

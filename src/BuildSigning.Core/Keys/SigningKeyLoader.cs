@@ -16,7 +16,22 @@ public static class SigningKeyLoader
 
     public static SigningKey Load(SigningKeyOptions options, Func<string, string?>? environment = null, bool isDevelopmentKey = false)
     {
-        environment ??= Environment.GetEnvironmentVariable;
+        var key = LoadKey(options, environment ?? Environment.GetEnvironmentVariable, isDevelopmentKey);
+        try
+        {
+            // Checked once the file proved to hold a private key: a public key given by mistake gets BS1007, not a chmod hint.
+            RequireOwnerOnly(options.KeyFile);
+            return key;
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    private static SigningKey LoadKey(SigningKeyOptions options, Func<string, string?> environment, bool isDevelopmentKey)
+    {
         string path = options.KeyFile;
         byte[] content = ReadKeyFile(path);
         try
@@ -45,6 +60,7 @@ public static class SigningKeyLoader
 
     internal static byte[] ReadKeyFile(string path)
     {
+        if (Directory.Exists(path)) throw Errors.KeyFileIsFolder(path);
         if (!File.Exists(path)) throw Errors.KeyFileNotFound(path);
         try
         {
@@ -55,6 +71,29 @@ public static class SigningKeyLoader
             throw Errors.KeyFileUnreadable(path, e);
         }
     }
+
+    /// <summary>
+    /// Refuses a private key file that group or others can read, write or execute (mode &amp; 077, as ssh does). A link is
+    /// judged by its target, so a secret mounted as a link (Kubernetes does that) is accepted when the target is private.
+    /// Windows files have ACLs, not modes: not checked there.
+    /// </summary>
+    internal static void RequireOwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        UnixFileMode mode;
+        try
+        {
+            mode = File.GetUnixFileMode(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Errors.KeyFileUnreadable(path, e);
+        }
+        if ((mode & OthersAccess) != 0) throw Errors.PrivateKeyFileNotPrivate(path, mode);
+    }
+
+    private const UnixFileMode OthersAccess = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     internal static AsymmetricAlgorithm LoadPem(string path, string text, string? passwordVariable, Func<string, string?> environment)
     {
@@ -171,6 +210,7 @@ public static class SigningKeyLoader
 
     private static X509Certificate2 LoadCertificate(string path)
     {
+        if (Directory.Exists(path)) throw Errors.CertificateFileUnusable(path, "it is a folder, not a certificate file.");
         if (!File.Exists(path)) throw Errors.CertificateFileUnusable(path, "the file does not exist.");
         try
         {

@@ -16,18 +16,35 @@ public static class SigningKeyResolver
 {
     public static SigningKey Resolve(KeyConfiguration configuration, Func<string, string?>? environment = null)
     {
+        string developmentDirectory = configuration.DevelopmentKeyDirectory ?? DevelopmentKey.DefaultDirectory(environment);
         if (!string.IsNullOrWhiteSpace(configuration.KeyFile))
         {
-            return SigningKeyLoader.Load(
-                new SigningKeyOptions(Path.GetFullPath(configuration.KeyFile), NullIfEmpty(configuration.PasswordVariable), NullIfEmpty(configuration.CertificateFile)),
+            string keyFile = Path.GetFullPath(configuration.KeyFile);
+            var key = SigningKeyLoader.Load(
+                new SigningKeyOptions(keyFile, NullIfEmpty(configuration.PasswordVariable), NullIfEmpty(configuration.CertificateFile)),
                 environment);
+            if (configuration.RequireSigningKey && IsDevelopmentIdentity(key.Id, developmentDirectory))
+            {
+                key.Dispose();
+                throw Errors.SigningKeyRequiredButDevelopmentKeyConfigured(Reason(configuration), keyFile, key.Id.Hex);
+            }
+            return key;
         }
         if (configuration.RequireSigningKey)
         {
-            throw Errors.SigningKeyRequired(configuration.RequireSigningKeyReason ?? "BuildSigningRequireSigningKey=true");
+            throw Errors.SigningKeyRequired(Reason(configuration));
         }
-        return DevelopmentKey.GetOrCreate(configuration.DevelopmentKeyDirectory ?? DevelopmentKey.DefaultDirectory(environment));
+        return DevelopmentKey.GetOrCreate(developmentDirectory);
     }
+
+    /// <summary>
+    /// Whether a key is one of this machine's development identities, recognised by key id (not by path), so a copy of
+    /// the development key or a link to it is caught as well: the development key, or the development code-signing key.
+    /// </summary>
+    private static bool IsDevelopmentIdentity(KeyId id, string developmentDirectory) =>
+        id.Equals(DevelopmentKey.ExistingKeyId(developmentDirectory)) || id.Equals(DevelopmentCodeSigningCertificate.ExistingKeyId(developmentDirectory));
+
+    private static string Reason(KeyConfiguration configuration) => configuration.RequireSigningKeyReason ?? "BuildSigningRequireSigningKey=true";
 
     public static Diagnostic DevelopmentKeyWarning(string signedWhat, SigningKey key) =>
         new("DevelopmentKeyInUse", [signedWhat, key.Id.Hex, DevelopmentKey.PublicKeyPath(Path.GetDirectoryName(key.Source)!)]);

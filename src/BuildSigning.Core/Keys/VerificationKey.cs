@@ -48,6 +48,8 @@ public sealed class VerificationKey
 
     public static VerificationKey FromFile(string path)
     {
+        if (Directory.Exists(path)) throw Errors.PublicKeyFileUnusable(path, "it is a folder, not a public key file.");
+        if (!File.Exists(path)) throw Errors.PublicKeyFileUnusable(path, "the file does not exist.");
         string text;
         try
         {

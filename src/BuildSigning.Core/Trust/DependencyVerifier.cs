@@ -6,6 +6,7 @@ using BuildSigning.Core.Hashing;
 using BuildSigning.Core.Keys;
 using NuGet.Packaging;
 using NuGet.Versioning;
+using BuildSigning.Core.IO;
 
 namespace BuildSigning.Core.Trust;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using BuildSigning.Core.Hashing;
+using BuildSigning.Core.IO;
 using BuildSigning.TestSupport;
 
 namespace BuildSigning.Core.Tests.Hashing;
@@ -96,6 +97,28 @@ public sealed class DigestCacheTests : IDisposable
     }
 
     [Fact]
+    public void Same_length_edit_in_place_with_its_old_mtime_restored_is_read_again()
+    {
+        var files = CreateFiles(2);
+        var stamp = File.GetLastWriteTimeUtc(files[0]);
+        var cache = DigestCache.Load(CacheFile);
+        cache.DigestFiles(files, DigestAlgorithms.Sha256, out _);
+        cache.Save(CacheFile);
+
+        Thread.Sleep(20);
+        using (var stream = new FileStream(files[0], FileMode.Open, FileAccess.Write))
+        {
+            stream.Write("CONTENT 0"u8); // same length as "content 0", same file (inode)
+        }
+        File.SetLastWriteTimeUtc(files[0], stamp);
+        var digests = DigestCache.Load(CacheFile).DigestFiles(files, DigestAlgorithms.Sha256, out int read);
+
+        Assert.Equal(1, read);
+        Assert.Equal(Hex.Lower(SHA256.HashData("CONTENT 0"u8)), digests[0].Sha256Hex);
+        Assert.Equal(Sha256(files[1]), digests[1].Sha256Hex);
+    }
+
+    [Fact]
     public void Same_mtime_but_different_length_is_detected()
     {
         var files = CreateFiles(1);
@@ -116,7 +139,7 @@ public sealed class DigestCacheTests : IDisposable
     [InlineData("buildsigning-digest-cache v1\nthis\tline\thas\tthe wrong field count\n")]
     [InlineData("buildsigning-digest-cache v1\nabc\t1\t00\t\t\t/x\n")]
     [InlineData("buildsigning-digest-cache v1\n1\t1\tzz-not-hex\t\t\t/x\n")]
-    [InlineData("buildsigning-digest-cache v2\n")]
+    [InlineData("buildsigning-digest-cache v3\n")]
     [InlineData("")]
     public void Corrupt_cache_file_is_ignored(string content)
     {
@@ -129,6 +152,22 @@ public sealed class DigestCacheTests : IDisposable
 
         Assert.Equal(3, read);
         Assert.Equal(files.Select(Sha256), digests.Select(d => d.Sha256Hex));
+    }
+
+    [Fact]
+    public void A_cache_written_in_the_previous_format_is_ignored()
+    {
+        // Version 2 keyed entries by length and mtime only: an entry that still matches both must not be trusted.
+        string file = CreateFiles(1)[0];
+        var info = new FileInfo(file);
+        Directory.CreateDirectory(Path.GetDirectoryName(CacheFile)!);
+        File.WriteAllText(CacheFile, $"buildsigning-digest-cache v2\t{DateTime.UtcNow.AddHours(1).Ticks}\n"
+            + $"{info.Length}\t{info.LastWriteTimeUtc.Ticks}\t{new string('a', 64)}\t\t\t{file}\n");
+
+        var digests = DigestCache.Load(CacheFile).DigestFiles([file], DigestAlgorithms.Sha256, out int read);
+
+        Assert.Equal(1, read);
+        Assert.Equal(Sha256(file), digests[0].Sha256Hex);
     }
 
     [Fact]
@@ -228,11 +267,11 @@ public sealed class DigestCacheTests : IDisposable
     {
         // The victim's real content and stamp.
         string victim = _temp.WriteFile("out/victim.dll", "real content");
-        var stamp = new FileInfo(victim);
+        var stamp = FileStamp.Get(victim)!.Value;
         string fakeDigest = new('a', 64);
 
         // A directory whose name continues the cache line with a forged entry; the file below it completes the victim's path.
-        string forgedLine = $"{stamp.Length}\t{stamp.LastWriteTimeUtc.Ticks}\t{fakeDigest}\t\t\t";
+        string forgedLine = $"{stamp}\t{fakeDigest}\t\t\t";
         string injector = _temp.WriteFile(Path.Combine("out", "z\n" + forgedLine) + victim, "x");
 
         var cache = DigestCache.Empty();

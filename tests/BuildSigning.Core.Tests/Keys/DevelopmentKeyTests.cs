@@ -25,7 +25,7 @@ public sealed class DevelopmentKeyTests : IDisposable
         Assert.Equal(key.Id, VerificationKey.FromFile(DevelopmentKey.PublicKeyPath(directory)).Id);
         Assert.Equal(
             new[] { DevelopmentKey.PublicKeyFileName, DevelopmentKey.PrivateKeyFileName }.Order(StringComparer.Ordinal),
-            Directory.GetFileSystemEntries(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Directory.GetFiles(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -81,7 +81,73 @@ public sealed class DevelopmentKeyTests : IDisposable
         Assert.Equal(ids[0], after.Id);
         Assert.Equal(ids[0], VerificationKey.FromFile(DevelopmentKey.PublicKeyPath(directory)).Id);
         // No temporary files left behind by the losers of the race.
-        Assert.Equal(2, Directory.GetFileSystemEntries(directory).Length);
+        Assert.Equal(2, Directory.GetFiles(directory).Length);
+    }
+
+    [Fact]
+    public void Creates_its_folders_readable_by_the_owner_only()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        string parent = _temp.Combine("new-parent");
+        string directory = Path.Combine(parent, "home");
+
+        using var key = DevelopmentKey.GetOrCreate(directory);
+
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Assert.Equal(ownerOnly, UnixFile.GetMode(directory));
+        Assert.Equal(ownerOnly, UnixFile.GetMode(parent));
+    }
+
+    [Fact]
+    public void A_development_key_other_users_can_read_is_BS1016()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        string directory = _temp.Combine("home");
+        DevelopmentKey.GetOrCreate(directory).Dispose();
+        UnixFile.SetMode(DevelopmentKey.PrivateKeyPath(directory), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        var e = Assert.Throws<BuildSigningException>(() => DevelopmentKey.GetOrCreate(directory));
+        Assert.Equal("BS1016", e.Code);
+        Assert.Contains("chmod 600", e.Message);
+    }
+
+    [Fact]
+    public void A_development_key_replaced_by_a_link_is_refused_with_BS1017()
+    {
+        string planted = TestKeys.WritePrivateKeyPem(_temp.Combine("planted", "key.pem"), TestKeyKind.EcdsaP256);
+        if (!OperatingSystem.IsWindows()) UnixFile.SetMode(planted, UnixFile.OwnerReadWrite);
+        string directory = Directory.CreateDirectory(_temp.Combine("home")).FullName;
+        File.CreateSymbolicLink(DevelopmentKey.PrivateKeyPath(directory), planted);
+
+        var e = Assert.Throws<BuildSigningException>(() => DevelopmentKey.GetOrCreate(directory));
+        Assert.Equal("BS1017", e.Code);
+        Assert.Contains(planted, e.Message);
+    }
+
+    [Fact]
+    public void A_development_key_folder_other_users_can_write_is_refused_with_BS1018()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        string directory = _temp.Combine("home");
+        DevelopmentKey.GetOrCreate(directory).Dispose();
+        UnixFile.SetMode(directory, (UnixFileMode)0b111_111_111);
+
+        var e = Assert.Throws<BuildSigningException>(() => DevelopmentKey.GetOrCreate(directory));
+        Assert.Equal("BS1018", e.Code);
+        Assert.Contains($"chmod 700 '{directory}'", e.Message);
+    }
+
+    [Fact]
+    public void A_development_key_folder_of_another_user_is_refused_with_BS1018()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root") return; // only root can give a folder away
+        string directory = Directory.CreateDirectory(_temp.Combine("home")).FullName;
+        UnixFile.SetMode(directory, (UnixFileMode)0b111_000_000);
+        UnixFile.ChangeOwner(directory, "nobody");
+
+        var e = Assert.Throws<BuildSigningException>(() => DevelopmentKey.GetOrCreate(directory));
+        Assert.Equal("BS1018", e.Code);
+        Assert.Contains("another user", e.Message);
     }
 
     [Fact]

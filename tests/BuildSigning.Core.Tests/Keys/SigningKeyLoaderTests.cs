@@ -72,7 +72,7 @@ public sealed class SigningKeyLoaderTests : IDisposable
     public void Loads_an_encrypted_key_written_by_KeyGenerator()
     {
         using var generated = KeyGenerator.Generate(KeyKind.EcdsaP256);
-        string path = _temp.WriteFile("gen.pem", KeyGenerator.ExportPrivateKeyPem(generated, Password));
+        string path = UnixFile.RestrictToOwner(_temp.WriteFile("gen.pem", KeyGenerator.ExportPrivateKeyPem(generated, Password)));
         Assert.Contains("BEGIN ENCRYPTED PRIVATE KEY", File.ReadAllText(path));
 
         using var key = SigningKeyLoader.Load(new SigningKeyOptions(path, PasswordVariable), Env((PasswordVariable, Password)));
@@ -107,7 +107,7 @@ public sealed class SigningKeyLoaderTests : IDisposable
     public void Loads_pkcs1_rsa_private_key()
     {
         using var rsa = (RSA)TestKeys.Create(TestKeyKind.Rsa2048);
-        string path = _temp.WriteFile("rsa.pem", rsa.ExportRSAPrivateKeyPem());
+        string path = UnixFile.RestrictToOwner(_temp.WriteFile("rsa.pem", rsa.ExportRSAPrivateKeyPem()));
 
         using var key = SigningKeyLoader.Load(new SigningKeyOptions(path), NoEnv);
 
@@ -118,7 +118,7 @@ public sealed class SigningKeyLoaderTests : IDisposable
     public void Key_after_a_public_key_section_is_found()
     {
         using var ec = TestKeys.Create(TestKeyKind.EcdsaP256);
-        string path = _temp.WriteFile("both.pem", ec.ExportSubjectPublicKeyInfoPem() + "\n" + ec.ExportPkcs8PrivateKeyPem() + "\n");
+        string path = UnixFile.RestrictToOwner(_temp.WriteFile("both.pem", ec.ExportSubjectPublicKeyInfoPem() + "\n" + ec.ExportPkcs8PrivateKeyPem() + "\n"));
 
         using var key = SigningKeyLoader.Load(new SigningKeyOptions(path), NoEnv);
 
@@ -190,6 +190,74 @@ public sealed class SigningKeyLoaderTests : IDisposable
         var e = LoadFails(new SigningKeyOptions(path));
         Assert.Equal("BS1001", e.Code);
         Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void A_folder_as_key_file_says_it_is_a_folder()
+    {
+        string folder = Directory.CreateDirectory(_temp.Combine("keys")).FullName;
+        var e = LoadFails(new SigningKeyOptions(folder));
+        Assert.Equal("BS1019", e.Code);
+        Assert.Contains(folder, e.Message);
+        Assert.Contains("is a folder", e.Message);
+        Assert.DoesNotContain("does not exist", e.Message);
+    }
+
+    [Fact]
+    public void A_folder_as_certificate_file_says_it_is_a_folder()
+    {
+        string keyPath = TestKeys.WritePrivateKeyPem(_temp.Combine("k.pem"), TestKeyKind.EcdsaP256);
+        string folder = Directory.CreateDirectory(_temp.Combine("certificates")).FullName;
+        var e = LoadFails(new SigningKeyOptions(keyPath, CertificateFile: folder));
+        Assert.Equal("BS1008", e.Code);
+        Assert.Contains("is a folder", e.Message);
+        Assert.DoesNotContain("does not exist", e.Message);
+    }
+
+    [Theory]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead)]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.OtherRead)]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupWrite)]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherWrite)]
+    public void A_private_key_file_other_users_can_read_or_write_is_BS1016_with_the_chmod_to_fix_it(UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        string pem = TestKeys.WritePrivateKeyPem(_temp.Combine("key.pem"), TestKeyKind.EcdsaP256);
+        string pfx = TestKeys.WritePfx(_temp.Combine("key.pfx"), TestKeyKind.EcdsaP256, password: null);
+        foreach (string path in new[] { pem, pfx })
+        {
+            UnixFile.SetMode(path, mode);
+            var e = LoadFails(new SigningKeyOptions(path));
+            Assert.Equal("BS1016", e.Code);
+            Assert.Contains($"chmod 600 '{path}'", e.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData(UnixFileMode.UserRead | UnixFileMode.UserWrite)]
+    [InlineData(UnixFileMode.UserRead)]
+    public void A_private_key_file_only_its_owner_can_use_is_accepted(UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        string path = TestKeys.WritePrivateKeyPem(_temp.Combine("key.pem"), TestKeyKind.EcdsaP256);
+        UnixFile.SetMode(path, mode);
+        using var key = SigningKeyLoader.Load(new SigningKeyOptions(path), NoEnv);
+        AssertSignsWith(key, TestKeyKind.EcdsaP256);
+    }
+
+    [Fact]
+    public void A_configured_key_file_may_be_a_link_as_secret_mounts_are_but_its_target_must_be_private()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        string target = TestKeys.WritePrivateKeyPem(_temp.Combine("..data", "key.pem"), TestKeyKind.EcdsaP256);
+        string link = _temp.Combine("key.pem");
+        File.CreateSymbolicLink(link, target);
+
+        using (var key = SigningKeyLoader.Load(new SigningKeyOptions(link), NoEnv)) AssertSignsWith(key, TestKeyKind.EcdsaP256);
+
+        UnixFile.SetMode(target, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        Assert.Equal("BS1016", LoadFails(new SigningKeyOptions(link)).Code);
     }
 
     [Fact]

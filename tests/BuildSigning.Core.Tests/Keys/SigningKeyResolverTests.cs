@@ -47,6 +47,41 @@ public sealed class SigningKeyResolverTests : IDisposable
     }
 
     [Fact]
+    public void RequireSigningKey_refuses_the_development_key_configured_as_key_file_even_copied_or_linked_with_BS1010()
+    {
+        string developmentDirectory = _temp.Combine("dev");
+        DevelopmentKey.GetOrCreate(developmentDirectory).Dispose();
+        string direct = DevelopmentKey.PrivateKeyPath(developmentDirectory);
+        string copy = _temp.Combine("keys", "release.pem");
+        Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+        File.Copy(direct, copy);
+        string link = _temp.Combine("keys", "linked.pem");
+        File.CreateSymbolicLink(link, direct);
+
+        foreach (string keyFile in new[] { direct, copy, link })
+        {
+            var required = new KeyConfiguration(keyFile, null, null, RequireSigningKey: true, "a CI build (ContinuousIntegrationBuild=true)", developmentDirectory);
+            var e = Assert.Throws<BuildSigningException>(() => SigningKeyResolver.Resolve(required, _ => null));
+            Assert.Equal("BS1010", e.Code);
+            Assert.Contains(keyFile, e.Message);
+            Assert.Contains("development key", e.Message);
+
+            using var allowed = SigningKeyResolver.Resolve(required with { RequireSigningKey = false }, _ => null);
+        }
+    }
+
+    [Fact]
+    public void RequireSigningKey_refuses_the_development_code_signing_key_as_key_file_with_BS1010()
+    {
+        string developmentDirectory = _temp.Combine("dev");
+        DevelopmentCodeSigningCertificate.GetOrCreate(developmentDirectory).Dispose();
+        var required = new KeyConfiguration(DevelopmentCodeSigningCertificate.PrivatePath(developmentDirectory), null, null,
+            RequireSigningKey: true, DevelopmentKeyDirectory: developmentDirectory);
+
+        Assert.Equal("BS1010", Assert.Throws<BuildSigningException>(() => SigningKeyResolver.Resolve(required, _ => null)).Code);
+    }
+
+    [Fact]
     public void Password_variable_is_looked_up_through_the_given_environment()
     {
         string keyPath = TestKeys.WriteEncryptedPrivateKeyPem(_temp.Combine("k.pem"), TestKeyKind.EcdsaP256, "s3cret");

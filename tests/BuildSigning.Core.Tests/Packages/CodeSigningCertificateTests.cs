@@ -59,7 +59,7 @@ public sealed class CodeSigningCertificateLoaderTests : IDisposable
             Assert.Empty(loaded.ExtraCertificates);
         }
 
-        string combined = _temp.WriteFile("combined.pem", File.ReadAllText(keyPath) + File.ReadAllText(certificatePath));
+        string combined = UnixFile.RestrictToOwner(_temp.WriteFile("combined.pem", File.ReadAllText(keyPath) + File.ReadAllText(certificatePath)));
         using (var loaded = CodeSigningCertificateLoader.Load(new CodeSigningCertificateOptions(combined)))
         {
             Assert.Equal(certificate.Thumbprint, loaded.Certificate.Thumbprint);
@@ -165,6 +165,7 @@ public sealed class DevelopmentCodeSigningCertificateTests : IDisposable
         using var expired = TestCertificates.CreateExpiredCodeSigning();
         using var key = expired.GetRSAPrivateKey()!;
         File.WriteAllText(DevelopmentCodeSigningCertificate.PrivatePath(directory), key.ExportPkcs8PrivateKeyPem() + "\n" + expired.ExportCertificatePem() + "\n");
+        UnixFile.RestrictToOwner(DevelopmentCodeSigningCertificate.PrivatePath(directory));
 
         using var renewed = DevelopmentCodeSigningCertificate.GetOrCreate(directory);
 

@@ -1,3 +1,4 @@
+using BuildSigning.Core.IO;
 using System.Text;
 using BuildSigning.Core.Trust;
 using BuildSigning.TestSupport;

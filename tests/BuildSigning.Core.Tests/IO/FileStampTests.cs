@@ -1,7 +1,7 @@
-using BuildSigning.Core.Trust;
+using BuildSigning.Core.IO;
 using BuildSigning.TestSupport;
 
-namespace BuildSigning.Core.Tests.Trust;
+namespace BuildSigning.Core.Tests.IO;
 
 public sealed class FileStampTests : IDisposable
 {
