@@ -1,4 +1,3 @@
 using BuildSigning.Cli;
 
-SdkAssemblyResolver.Register();
 return BuildSignCommand.Create(Console.Out, Console.Error).Parse(args).Invoke();

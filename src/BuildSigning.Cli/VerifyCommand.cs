@@ -35,10 +35,7 @@ internal static class VerifyCommand
             string path = parse.GetValue(pathArgument)!;
             if (IsPackage(path))
             {
-                if (SdkAssemblyResolver.SdkDirectory is { } sdk && SdkTrustedRoots.UseBundlesOf(sdk) is { } problem)
-                {
-                    error.WriteLine($"warning: NuGet could not be pointed at the SDK's trusted roots ({problem}); it uses the system's.");
-                }
+                NuGetTrustedRoots.Require();
                 var packageKeys = LoadKeys(parse.GetValue(keyOption) ?? [], parse.GetValue(developmentKeyOption), required: false);
                 return Print(PackageVerifier.Verify(path, packageKeys, parse.GetValue(fingerprintOption)), output);
             }

@@ -280,16 +280,26 @@ public sealed class PackSigningTests(PackagedBuildSigning product, ITestOutputHe
     }
 
     [Fact]
-    public void BuildsignVerify_OfATimestampedPackage_TrustsTheSdksTimestampRoots()
+    public void BuildsignVerify_OfATimestampedPackage_TrustsTheTimestampRootsItShips()
     {
         var library = PackedLibrary.Get(product);
         var timestamped = library.Timestamped();
         Assert.True(timestamped.Pack.ExitCode == 0, timestamped.Pack.ToString());
+        string package = Path.Combine(timestamped.Folder, NupkgName);
+        string[] arguments = ["verify", package, "--key", product.DevelopmentPublicKey, "--certificate-fingerprint", library.DevelopmentCertificateFingerprint];
 
-        // buildsign takes NuGet from the SDK of DOTNET_ROOT, here the mirror whose trustedroots hold the authority's root.
-        var verify = ProcessRunner.Run(Path.Combine(product.ToolPath, "buildsign"),
-            ["verify", Path.Combine(timestamped.Folder, NupkgName), "--key", product.DevelopmentPublicKey, "--certificate-fingerprint", library.DevelopmentCertificateFingerprint],
-            product.Root, product.Environment(new Dictionary<string, string?> { ["DOTNET_ROOT"] = timestamped.TrustingDotnetRoot }));
+        // buildsign trusts the bundles it ships in trustedroots/ beside its NuGet, not any SDK's: the installed tool does
+        // not trust the loopback authority, even on a DOTNET_ROOT whose SDK does.
+        var untrusted = ProcessRunner.Run(Path.Combine(product.ToolPath, "buildsign"), arguments, product.Root,
+            product.Environment(new Dictionary<string, string?> { ["DOTNET_ROOT"] = timestamped.TrustingDotnetRoot }));
+        output.WriteLine(untrusted.ToString());
+        Assert.True(untrusted.ExitCode != 0, untrusted.ToString());
+        Assert.Contains("BS6021", untrusted.StandardError);
+
+        // A copy of the installed tool whose bundles also hold the authority's root trusts its timestamps.
+        string trustingTool = NuGetTestTrust.CreateTrustingCopy(product.ToolPath, Path.Combine(product.Root, "tools-trusting-tsa"), TestCertificates.SharedRoot);
+        string toolAssembly = Directory.GetFiles(trustingTool, "buildsign.dll", SearchOption.AllDirectories).Single();
+        var verify = ProcessRunner.Run("dotnet", [toolAssembly, .. arguments], product.Root, product.Environment());
         output.WriteLine(verify.ToString());
         Assert.True(verify.ExitCode == 0, verify.ToString());
         Assert.Matches(@"timestamp: \d{4}-\d\d-\d\d [0-9:]+Z \(RFC 3161, verified\)", verify.StandardOutput);

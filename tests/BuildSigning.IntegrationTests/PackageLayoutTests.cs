@@ -1,9 +1,13 @@
 using System.IO.Compression;
 using System.Xml.Linq;
+using BuildSigning.TestSupport;
 
 namespace BuildSigning.IntegrationTests;
 
-/// <summary>What the shipped packages hold: the MSBuild surface and our own assemblies, never MSBuild's or the SDK's.</summary>
+/// <summary>
+/// What the shipped packages hold: the task package has the MSBuild surface and only our own assemblies (MSBuild and NuGet
+/// come from the SDK that runs it); the tool package also has NuGet and its trusted-root bundles.
+/// </summary>
 [Collection(PackagedCollection.Name)]
 public sealed class PackageLayoutTests(PackagedBuildSigning product)
 {
@@ -46,13 +50,30 @@ public sealed class PackageLayoutTests(PackagedBuildSigning product)
     }
 
     [Fact]
-    public void CliPackage_IsADotnetToolNamedBuildsign()
+    public void CliPackage_IsADotnetToolNamedBuildsign_ThatShipsItsOwnNuGetAndTrustedRoots()
     {
         using var package = ZipFile.OpenRead(Path.Combine(product.Feed, $"BuildSigning.Cli.{product.Version}.nupkg"));
-        using var settings = package.Entries.Single(e => e.FullName.EndsWith("DotnetToolSettings.xml", StringComparison.Ordinal)).Open();
+        var settingsEntry = package.Entries.Single(e => e.FullName.EndsWith("DotnetToolSettings.xml", StringComparison.Ordinal));
+        using var settings = settingsEntry.Open();
         var command = XDocument.Load(settings).Descendants().Single(e => e.Name.LocalName == "Command");
         Assert.Equal("buildsign", command.Attribute("Name")!.Value);
-        // NuGet's assemblies come from the installed SDK at run time, never from the tool package.
-        Assert.DoesNotContain(package.Entries, e => Path.GetFileName(e.FullName).StartsWith("NuGet.", StringComparison.Ordinal) && e.FullName.EndsWith(".dll", StringComparison.Ordinal));
+
+        // The tool runs where there may be no SDK: NuGet's assemblies and the root bundles NuGet reads from trustedroots/
+        // beside NuGet.Packaging.dll ship with it (copies of the building SDK's bundles).
+        string toolFolder = settingsEntry.FullName[..^"DotnetToolSettings.xml".Length];
+        var entries = package.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
+        foreach (string assembly in new[] { "NuGet.Packaging.dll", "NuGet.Common.dll", "NuGet.Configuration.dll", "NuGet.Versioning.dll", "NuGet.Frameworks.dll" })
+        {
+            Assert.Contains(toolFolder + assembly, entries);
+        }
+        foreach (string bundle in new[] { "codesignctl.pem", "timestampctl.pem" })
+        {
+            var entry = package.GetEntry($"{toolFolder}trustedroots/{bundle}");
+            Assert.True(entry is not null, $"{toolFolder}trustedroots/{bundle} is not in the tool package");
+            using var stream = entry.Open();
+            using var content = new MemoryStream();
+            stream.CopyTo(content);
+            Assert.Equal(File.ReadAllBytes(NuGetTestTrust.SdkBundle(bundle)), content.ToArray());
+        }
     }
 }

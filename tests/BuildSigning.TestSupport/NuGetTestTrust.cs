@@ -77,19 +77,28 @@ public static class NuGetTestTrust
     /// </summary>
     public static string CreateTrustingDotnet(string directory, params X509Certificate2[] roots)
     {
-        string sourceRoot = DotnetRoot();
-        string mirror = Path.Combine(directory, "dotnet");
-        Directory.CreateDirectory(directory);
-        var copy = ProcessRunner.Run("cp", ["-al", sourceRoot, mirror], timeout: TimeSpan.FromMinutes(2));
+        string mirror = CreateTrustingCopy(DotnetRoot(), Path.Combine(directory, "dotnet"), roots);
+        return Path.Combine(mirror, RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "dotnet.exe" : "dotnet");
+    }
+
+    /// <summary>
+    /// A private mirror of <paramref name="source"/> (hard links where possible) in which every trustedroots/*.pem bundle,
+    /// the files NuGet reads beside NuGet.Packaging.dll (an SDK's, an installed buildsign tool's), also holds
+    /// <paramref name="roots"/>. Returns <paramref name="mirror"/>.
+    /// </summary>
+    public static string CreateTrustingCopy(string source, string mirror, params X509Certificate2[] roots)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(mirror))!);
+        var copy = ProcessRunner.Run("cp", ["-al", source, mirror], timeout: TimeSpan.FromMinutes(2));
         if (copy.ExitCode != 0)
         {
             if (Directory.Exists(mirror)) Directory.Delete(mirror, recursive: true);
-            copy = ProcessRunner.Run("cp", ["-a", sourceRoot, mirror], timeout: TimeSpan.FromMinutes(5));
-            if (copy.ExitCode != 0) throw new InvalidOperationException($"Could not mirror the .NET installation:\n{copy}");
+            copy = ProcessRunner.Run("cp", ["-a", source, mirror], timeout: TimeSpan.FromMinutes(5));
+            if (copy.ExitCode != 0) throw new InvalidOperationException($"Could not mirror '{source}':\n{copy}");
         }
 
         string extra = TestCertificates.ToPem(roots);
-        foreach (string trustedRoots in Directory.GetDirectories(Path.Combine(mirror, "sdk"), "trustedroots", SearchOption.AllDirectories))
+        foreach (string trustedRoots in Directory.GetDirectories(mirror, "trustedroots", SearchOption.AllDirectories))
         {
             foreach (string bundle in Directory.GetFiles(trustedRoots, "*.pem"))
             {
@@ -99,7 +108,7 @@ public static class NuGetTestTrust
                 File.WriteAllText(bundle, original.TrimEnd() + "\n" + extra);
             }
         }
-        return Path.Combine(mirror, RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "dotnet.exe" : "dotnet");
+        return mirror;
     }
 
     /// <summary>A trust bundle of the newest SDK in the running .NET installation.</summary>

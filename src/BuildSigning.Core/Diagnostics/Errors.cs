@@ -47,6 +47,7 @@ public static class Errors
     public static BuildSigningException PackageNotSigned(string package) => Create(nameof(PackageNotSigned), null, package);
     public static BuildSigningException PackageNuGetSignatureInvalid(string package, string reason) => Create(nameof(PackageNuGetSignatureInvalid), null, package, EndSentence(reason));
     public static BuildSigningException PackageCertificateNotExpected(string package, string actual, string expected) => Create(nameof(PackageCertificateNotExpected), null, package, actual, expected);
+    public static BuildSigningException NuGetTrustedRootsMissing(string bundle) => Create(nameof(NuGetTrustedRootsMissing), null, bundle);
     public static BuildSigningException OutputDirectoryMissing(string path) => Create(nameof(OutputDirectoryMissing), null, path);
     public static BuildSigningException FileWriteFailed(string path, Exception e) => Create(nameof(FileWriteFailed), e, path, Sentence(e));
     public static BuildSigningException BundleMalformed(string path, string reason, Exception? e = null) => Create(nameof(BundleMalformed), e, path, EndSentence(reason));

@@ -312,7 +312,7 @@ public sealed class InspectedPackage : IDisposable
     public void Dispose() => _reader?.Dispose();
 }
 
-/// <summary>Opens packages with the SDK's NuGet.Packaging and reads their signatures.</summary>
+/// <summary>Opens packages with NuGet.Packaging (the SDK's inside MSBuild, the tool's own in buildsign) and reads their signatures.</summary>
 public static class PackageSignatureInspector
 {
     internal static readonly IntegrityVerificationProvider Integrity = new();
@@ -327,8 +327,9 @@ public static class PackageSignatureInspector
     private static int s_trustStoreInitialized;
 
     /// <summary>
-    /// Makes NuGet use the .NET SDK's certificate bundles (sdk/VERSION/trustedroots) for chains and timestamps on Linux
-    /// and macOS, as restore does. A no-op when NuGet already initialized its trust store (inside MSBuild it has).
+    /// Makes NuGet use the .NET SDK's certificate bundles for chains and timestamps on Linux and macOS, as restore does:
+    /// the trustedroots/ folder beside NuGet.Packaging.dll (see <see cref="NuGetTrustedRoots"/>). A no-op when NuGet already
+    /// initialized its trust store (inside MSBuild it has).
     /// </summary>
     public static void InitializeTrustStore()
     {

@@ -21,7 +21,7 @@ public sealed class DependencyVerifierTests(TrustRestoreFixture fixture) : IDisp
 
     private DependencyVerificationResult Verify(TrustPolicy policy, string? assets = null, string? cache = null, DateTimeOffset? now = null)
     {
-        SdkTrustedRoots.Ensure();
+        PackageSignatureInspector.InitializeTrustStore();
         return DependencyVerifier.Verify(new DependencyVerificationRequest(assets ?? fixture.AssetsPath, policy, cache)
         {
             Now = now,

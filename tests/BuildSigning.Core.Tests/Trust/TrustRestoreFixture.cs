@@ -1,10 +1,8 @@
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using BuildSigning.Core.Trust;
 using BuildSigning.TestSupport;
-using NuGet.Packaging.Signing;
 
 namespace BuildSigning.Core.Tests.Trust;
 
@@ -131,61 +129,4 @@ public sealed class TrustRestoreFixture : IDisposable
     }
 
     public void Dispose() => _root.Dispose();
-}
-
-/// <summary>
-/// NuGet's trust store in this test process must hold the .NET SDK's certificate bundles (sdk/VERSION/trustedroots), as
-/// it does inside MSBuild: the NuGet assemblies here are copies outside the SDK folder, so NuGet does not find the
-/// bundles by itself, and other tests (NuGetTestTrust) replace the store with test roots only. This adds the SDK's roots
-/// to whatever store is installed; call it before each verification.
-/// </summary>
-internal static class SdkTrustedRoots
-{
-    private static readonly object Gate = new();
-
-    public static void Ensure()
-    {
-        PackageSignatureInspector.InitializeTrustStore();
-        lock (Gate)
-        {
-            Ensure("CodeSigning", "codesignctl.pem");
-            Ensure("Timestamping", "timestampctl.pem");
-        }
-    }
-
-    private static void Ensure(string purpose, string bundleName)
-    {
-        string bundle = FindSdkBundle(bundleName);
-        Assembly nuget = typeof(X509TrustStore).Assembly;
-        var field = typeof(X509TrustStore).GetField($"{purpose}X509ChainFactory", BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public)
-            ?? throw new MissingMemberException(typeof(X509TrustStore).FullName, $"{purpose}X509ChainFactory");
-        object? factory = field.GetValue(null);
-        if (factory?.GetType().GetProperty("Certificates", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)?.GetValue(factory) is X509Certificate2Collection certificates)
-        {
-            var sdk = new X509Certificate2Collection();
-            sdk.ImportFromPemFile(bundle);
-            foreach (var root in sdk)
-            {
-                if (!certificates.Contains(root)) certificates.Add(root);
-            }
-            return;
-        }
-        Type purposeType = nuget.GetType("NuGet.Packaging.Signing.X509StorePurpose", throwOnError: true)!;
-        Type factoryType = nuget.GetType("NuGet.Packaging.Signing.FallbackCertificateBundleX509ChainFactory", throwOnError: true)!;
-        MethodInfo tryCreate = factoryType.GetMethod("TryCreate", BindingFlags.Static | BindingFlags.NonPublic, [purposeType, typeof(string), factoryType.MakeByRefType()])
-            ?? throw new MissingMethodException(factoryType.FullName, "TryCreate");
-        object?[] arguments = [Enum.Parse(purposeType, purpose), bundle, null];
-        if (tryCreate.Invoke(null, arguments) is not true || arguments[2] is null) throw new InvalidOperationException($"NuGet could not load '{bundle}'.");
-        typeof(X509TrustStore).GetMethod($"Set{purpose}X509ChainFactory", BindingFlags.Static | BindingFlags.NonPublic)!.Invoke(null, [arguments[2]]);
-    }
-
-    private static string FindSdkBundle(string name)
-    {
-        string sdkRoot = Path.Combine(NuGetTestTrust.DotnetRoot(), "sdk");
-        return Directory.GetDirectories(sdkRoot)
-            .Select(d => Path.Combine(d, "trustedroots", name))
-            .Where(File.Exists)
-            .OrderByDescending(p => p, StringComparer.Ordinal)
-            .FirstOrDefault() ?? throw new FileNotFoundException($"No sdk/*/trustedroots/{name} under '{sdkRoot}'.");
-    }
 }
