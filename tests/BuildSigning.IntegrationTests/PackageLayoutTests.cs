@@ -19,7 +19,7 @@ public sealed class PackageLayoutTests(PackagedBuildSigning product)
 
         foreach (string expected in new[]
         {
-            "build/BuildSigning.props", "build/BuildSigning.targets",
+            "build/BuildSigning.props", "build/BuildSigning.targets", "build/BuildSigning.Publish.targets",
             "buildTransitive/BuildSigning.props", "buildTransitive/BuildSigning.targets",
             "buildMultiTargeting/BuildSigning.props", "buildMultiTargeting/BuildSigning.targets",
             "Sdk/Sdk.props", "Sdk/Sdk.targets",
