@@ -324,17 +324,22 @@ public static class PackageSignatureInspector
         signaturePlacement: SignaturePlacement.Any, repositoryCountersignatureVerificationBehavior: SignatureVerificationBehavior.IfExists,
         revocationMode: RevocationMode.Offline);
 
-    private static int s_trustStoreInitialized;
-
     /// <summary>
     /// Makes NuGet use the .NET SDK's certificate bundles for chains and timestamps on Linux and macOS, as restore does:
     /// the trustedroots/ folder beside NuGet.Packaging.dll (see <see cref="NuGetTrustedRoots"/>). A no-op when NuGet already
     /// initialized its trust store (inside MSBuild it has).
     /// </summary>
-    public static void InitializeTrustStore()
+    /// <remarks>
+    /// Every caller waits until the first has finished: packages are verified in parallel, and a thread that went on
+    /// while another was still initializing would check timestamps against the system store and reject valid ones.
+    /// </remarks>
+    public static void InitializeTrustStore() => _ = s_trustStore.Value;
+
+    private static readonly Lazy<bool> s_trustStore = new(() =>
     {
-        if (Interlocked.Exchange(ref s_trustStoreInitialized, 1) == 0) X509TrustStore.InitializeForDotNetSdk(NullLogger.Instance);
-    }
+        X509TrustStore.InitializeForDotNetSdk(NullLogger.Instance);
+        return true;
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Opens a .nupkg and reads its primary signature and any repository countersignature. Never throws for bad content: see ReadError.</summary>
     public static InspectedPackage Open(string nupkgPath)
