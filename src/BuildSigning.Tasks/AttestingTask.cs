@@ -86,6 +86,7 @@ public abstract class AttestingTask : BuildSigningTask
                 ProjectName = name,
                 ProjectVersion = NullIfEmpty(ProjectVersion) ?? "1.0.0",
                 PackageId = NullIfEmpty(PackageId),
+                IsPackage = command == "pack",
                 ProjectPath = SlsaProvenance.RelativeProjectPath(projectPath, source?.WorkingDirectory),
                 TargetFramework = TargetFramework ?? "",
                 RuntimeIdentifier = NullIfEmpty(RuntimeIdentifier),

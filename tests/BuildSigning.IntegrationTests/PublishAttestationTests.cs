@@ -21,7 +21,8 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
 {
     private const string Framework = "net10.0";
     private const string Rid = "linux-x64";
-    private const string HelloPurl = "pkg:nuget/HelloSigned@1.2.0";
+    // A published app is on no feed: no purl, a non-registry reference (the CycloneDX bom-ref; the tests' key for SPDX).
+    private const string HelloPurl = "project:HelloSigned@1.2.0";
     private const string LocalBuilder = "https://buildsigning.dev/builders/local";
     private const string SourceDateEpoch = "1700000000";
     private const string SourceDateEpochTime = "2023-11-14T22:13:20Z";
@@ -179,7 +180,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         Assert.Equal(packages.Select(p => p.Purl).Append(HelloPurl).Order(StringComparer.Ordinal), spdxPackages.Keys.Order(StringComparer.Ordinal));
         var bom = published.CycloneDx;
         var components = bom["components"]!.AsArray().Select(c => c!.AsObject()).ToArray();
-        Assert.Equal(packages.Select(p => p.Purl).Order(StringComparer.Ordinal), components.Select(c => (string)c["purl"]!).Order(StringComparer.Ordinal));
+        Assert.Equal(packages.Select(p => p.Purl).Order(StringComparer.Ordinal), components.Select(c => (string)c["bom-ref"]!).Order(StringComparer.Ordinal));
 
         foreach (var package in packages)
         {
@@ -191,7 +192,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
             Assert.Equal(package.Version, (string?)spdxPackage["versionInfo"]);
             Assert.Equal(sha512, Hash(spdxPackage["checksums"], "SHA512", "algorithm", "checksumValue"));
 
-            var component = components.Single(c => (string?)c["purl"] == package.Purl);
+            var component = components.Single(c => (string?)c["bom-ref"] == package.Purl);
             Assert.Equal(package.Purl, (string?)component["bom-ref"]);
             Assert.Equal(package.Name, (string?)component["name"]);
             Assert.Equal(package.Version, (string?)component["version"]);
@@ -266,8 +267,8 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         var target = RestoredTarget.Read(published.Project, Framework);
         var lib = target.ByName("Lib");
         Assert.Equal(("project", "2.0.0"), (lib.Type, lib.Version));
-        const string rootPurl = "pkg:nuget/App@1.0.0";
-        const string libPurl = "pkg:nuget/Lib@2.0.0";
+        const string rootPurl = "project:App@1.0.0";
+        const string libPurl = "project:Lib@2.0.0";
 
         var spdx = published.Spdx;
         var spdxPackages = SpdxPackagesByPurl(spdx);
@@ -282,11 +283,11 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         }
 
         var bom = published.CycloneDx;
-        var libComponent = bom["components"]!.AsArray().Single(c => (string?)c!["purl"] == libPurl)!;
+        var libComponent = bom["components"]!.AsArray().Single(c => (string?)c!["bom-ref"] == libPurl)!;
         Assert.Equal("Lib", (string?)libComponent["name"]);
         Assert.Contains(libComponent["properties"]!.AsArray(), p => (string?)p!["name"] == "buildsigning:dotnet:projectReference" && (string?)p["value"] == "../Lib/Lib.csproj");
         Assert.Equal(target.Libraries.Select(l => l.Purl).Order(StringComparer.Ordinal),
-            bom["components"]!.AsArray().Select(c => (string)c!["purl"]!).Order(StringComparer.Ordinal));
+            bom["components"]!.AsArray().Select(c => (string)c!["bom-ref"]!).Order(StringComparer.Ordinal));
 
         // App -> Lib -> Serilog.Sinks.Console -> Serilog: the library's packages reach the app through the project reference.
         var expectedEdges = target.ExpectedEdges(rootPurl);
@@ -316,7 +317,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         var spdx = published.Spdx;
         var spdxPackages = SpdxPackagesByPurl(spdx);
         var bom = published.CycloneDx;
-        var componentPurls = bom["components"]!.AsArray().Select(c => (string)c!["purl"]!).ToHashSet();
+        var componentPurls = bom["components"]!.AsArray().Select(c => (string)c!["bom-ref"]!).ToHashSet();
         foreach (string purl in target.Packages.Select(p => p.Purl).Append(packPurl))
         {
             Assert.Contains(purl, spdxPackages.Keys);
@@ -356,7 +357,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         var expected = target.Packages.Select(p => p.Purl)
             .Concat(ShippedRuntimePacks(published.Output).Select(p => $"pkg:nuget/{p.Id}@{p.Version}"))
             .Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(expected, published.CycloneDx["components"]!.AsArray().Select(c => (string)c!["purl"]!).Order(StringComparer.Ordinal));
+        Assert.Equal(expected, published.CycloneDx["components"]!.AsArray().Select(c => (string)c!["bom-ref"]!).Order(StringComparer.Ordinal));
         Assert.Equal(expected.Append(HelloPurl).Order(StringComparer.Ordinal), SpdxPackagesByPurl(published.Spdx).Keys.Order(StringComparer.Ordinal));
     }
 

@@ -23,7 +23,10 @@ public static class CycloneDxWriter
 
     private sealed record Refs(string Root, Dictionary<string, string> Components, string[] Files);
 
-    /// <summary>bom-refs: the purl for packages and projects, "file:&lt;path&gt;" for files; made unique if anything collides.</summary>
+    /// <summary>
+    /// bom-refs: the purl for packages, "project:&lt;name&gt;@&lt;version&gt;" for the published project and project references
+    /// (they have no purl), "file:&lt;path&gt;" for files; made unique if anything collides.
+    /// </summary>
     private static Refs AllocateRefs(SbomModel model, SbomInput input)
     {
         var used = new HashSet<string>(StringComparer.Ordinal);
@@ -34,8 +37,8 @@ public static class CycloneDxWriter
             return value;
         }
         var components = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var c in model.Components) components[c.Key] = Unique(c.Purl);
-        string root = Unique(input.RootPurl);
+        foreach (var c in model.Components) components[c.Key] = Unique(c.Purl ?? SbomReference.Project(c.Name, c.Version));
+        string root = Unique(input.RootReference);
         var files = input.SortedFiles.Select(f => Unique("file:" + SpdxWriter.Normalize(f.RelativePath))).ToArray();
         return new Refs(root, components, files);
     }
@@ -95,7 +98,7 @@ public static class CycloneDxWriter
         w.WriteString("name", input.ProjectName);
         w.WriteString("version", input.ProjectVersion);
         if (input.LicenseExpression is { } e && SpdxExpression.IsValid(e)) WriteExpression(w, e);
-        w.WriteString("purl", input.RootPurl);
+        if (input.RootPurl is { } rootPurl) w.WriteString("purl", rootPurl);
         var files = input.SortedFiles;
         if (files.Count > 0)
         {
@@ -163,7 +166,7 @@ public static class CycloneDxWriter
             w.WriteEndObject();
             w.WriteEndArray();
         }
-        w.WriteString("purl", c.Purl);
+        if (c.Purl is not null) w.WriteString("purl", c.Purl);
         if (c.Homepage is not null)
         {
             w.WriteStartArray("externalReferences");

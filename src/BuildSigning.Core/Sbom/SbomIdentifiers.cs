@@ -26,6 +26,16 @@ public static class PackageUrl
     }
 }
 
+/// <summary>
+/// Identifiers of components that are on no package feed (the published project, project references): used as CycloneDX
+/// bom-refs. The "project:" scheme is BuildSigning's own and names no registry, so no scanner matches it against a
+/// public package's advisories.
+/// </summary>
+public static class SbomReference
+{
+    public static string Project(string name, string version) => $"project:{name}@{version}";
+}
+
 /// <summary>NuGet package id rules, to notice ids that did not come from a real NuGet feed.</summary>
 public static partial class NuGetId
 {

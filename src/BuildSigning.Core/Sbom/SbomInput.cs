@@ -15,6 +15,12 @@ public sealed record SbomInput
     /// <summary>$(PackageId) when it differs from the project name; the root component's purl uses it.</summary>
     public string? PackageId { get; init; }
 
+    /// <summary>
+    /// True when the root is a NuGet package (pack): only then does it get a <c>pkg:nuget</c> purl. A published app is not on
+    /// any feed, and a purl would attribute a same-named public package's advisories to it.
+    /// </summary>
+    public bool IsPackage { get; init; }
+
     /// <summary>The project file, relative to the repository root when known (recorded as a comment/property only).</summary>
     public string? ProjectPath { get; init; }
 
@@ -46,7 +52,12 @@ public sealed record SbomInput
 
     public required string ToolVersion { get; init; }
 
-    internal string RootPurl => PackageUrl.NuGet(string.IsNullOrEmpty(PackageId) ? ProjectName : PackageId, ProjectVersion);
+    internal string? RootPurl => IsPackage ? PackageUrl.NuGet(RootName, ProjectVersion) : null;
+
+    /// <summary>The root's CycloneDX bom-ref: its purl when it is a package, else a non-registry identifier.</summary>
+    internal string RootReference => RootPurl ?? SbomReference.Project(RootName, ProjectVersion);
+
+    private string RootName => string.IsNullOrEmpty(PackageId) || !IsPackage ? ProjectName : PackageId;
 
     internal string TargetDescription => string.IsNullOrEmpty(RuntimeIdentifier) ? TargetFramework : $"{TargetFramework}/{RuntimeIdentifier}";
 

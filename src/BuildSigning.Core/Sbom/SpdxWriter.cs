@@ -230,8 +230,10 @@ public static class SpdxWriter
         w.WriteEndObject();
     }
 
-    private static void WritePurl(Utf8JsonWriter w, string purl)
+    /// <summary>A purl externalRef, for packages only: the published project and project references are on no feed.</summary>
+    private static void WritePurl(Utf8JsonWriter w, string? purl)
     {
+        if (purl is null) return;
         w.WriteStartArray("externalRefs");
         w.WriteStartObject();
         w.WriteString("referenceCategory", "PACKAGE-MANAGER");
