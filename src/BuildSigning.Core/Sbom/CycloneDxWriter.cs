@@ -192,11 +192,21 @@ public static class CycloneDxWriter
         w.WriteEndObject();
     }
 
+    /// <summary>One listed SPDX licence as license.id (what scanners match licence policies on); any other expression as expression.</summary>
     private static void WriteExpression(Utf8JsonWriter w, string expression)
     {
         w.WriteStartArray("licenses");
         w.WriteStartObject();
-        w.WriteString("expression", expression);
+        if (SpdxExpression.SingleListedId(expression) is { } id)
+        {
+            w.WriteStartObject("license");
+            w.WriteString("id", id);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteString("expression", expression);
+        }
         w.WriteEndObject();
         w.WriteEndArray();
     }

@@ -149,7 +149,7 @@ public sealed class RealRestoreSbomTests(RestoredProjectFixture fixture)
         Assert.Equal("NOASSERTION", (string)SpdxPackageByPurl(spdx, "project:Lib@2.0.0")["licenseDeclared"]!);
 
         var serilog = Parse(documents.CycloneDx)["components"]!.AsArray().Single(c => (string)c!["name"]! == "Serilog")!;
-        Assert.Equal("Apache-2.0", (string)serilog["licenses"]![0]!["expression"]!);
+        Assert.Equal("Apache-2.0", (string)serilog["licenses"]![0]!["license"]!["id"]!);
         Assert.Equal("Serilog Contributors", (string)serilog["supplier"]!["name"]!);
     }
 

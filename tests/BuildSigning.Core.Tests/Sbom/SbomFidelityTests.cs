@@ -48,4 +48,22 @@ public sealed class SbomFidelityTests
         Assert.Equal("pkg:nuget/Contoso.Fake@1.0.0", (string)bom["metadata"]!["component"]!["bom-ref"]!);
         Assert.Equal("SPDXRef-RootPackage", (string)SpdxPackageByPurl(Parse(documents.Spdx), "pkg:nuget/Contoso.Fake@1.0.0")["SPDXID"]!);
     }
+
+    [Theory]
+    [InlineData("MIT", "MIT", null)]
+    [InlineData("apache-2.0", "Apache-2.0", null)]
+    [InlineData("MIT OR Apache-2.0", null, "MIT OR Apache-2.0")]
+    [InlineData("GPL-2.0-or-later WITH Classpath-exception-2.0", null, "GPL-2.0-or-later WITH Classpath-exception-2.0")]
+    [InlineData("LGPL-2.1+", null, "LGPL-2.1+")]
+    [InlineData("Not-On-The-List-1.0", null, "Not-On-The-List-1.0")]
+    public void ASingleListedLicence_IsACycloneDxLicenseId_AndAnythingElseAnExpression(string declared, string? id, string? expression)
+    {
+        using var restore = new FakeRestore().Package("A", "1.0.0",
+            nuspec: FakeRestore.DefaultNuspec("A", "1.0.0", $"<license type=\"expression\">{declared}</license>"));
+        var documents = GenerateValid(restore);
+        var licence = Parse(documents.CycloneDx)["components"]![0]!["licenses"]!.AsArray().Single()!;
+        Assert.Equal(id, (string?)licence["license"]?["id"]);
+        Assert.Equal(expression, (string?)licence["expression"]);
+        Assert.Equal(declared, (string)SpdxPackageByPurl(Parse(documents.Spdx), "pkg:nuget/A@1.0.0")["licenseDeclared"]!);
+    }
 }
