@@ -31,6 +31,9 @@ public abstract class AttestingTask : BuildSigningTask
     public string? OutputType { get; set; }
     public string? Authors { get; set; }
     public string? PackageLicenseExpression { get; set; }
+    public string? Copyright { get; set; }
+    public string? Description { get; set; }
+    public string? PackageProjectUrl { get; set; }
     public string? SdkVersion { get; set; }
     public string? MSBuildVersion { get; set; }
     public string? RepositoryUrl { get; set; }
@@ -94,6 +97,11 @@ public abstract class AttestingTask : BuildSigningTask
                 IsApplication = OutputType is "Exe" or "WinExe",
                 LicenseExpression = NullIfEmpty(PackageLicenseExpression),
                 Authors = NullIfEmpty(Authors),
+                Copyright = NullIfEmpty(Copyright),
+                // NuGet's pack targets fill an empty $(Description) with this placeholder: it describes nothing.
+                Description = NullIfEmpty(Description) is { } description && description != "Package Description" ? description : null,
+                ProjectUrl = NullIfEmpty(PackageProjectUrl),
+                Repository = source is { RepositoryUrl: { } repositoryUrl } ? SbomRepository.Create("git", repositoryUrl, source.Commit) : null,
                 Created = DateTimeOffset.UtcNow,
                 ToolVersion = ToolVersion,
             },

@@ -97,8 +97,11 @@ public static class CycloneDxWriter
         if (!string.IsNullOrWhiteSpace(input.Authors)) WriteSupplier(w, input.Authors);
         w.WriteString("name", input.ProjectName);
         w.WriteString("version", input.ProjectVersion);
+        if (input.Description is not null) w.WriteString("description", input.Description);
         if (input.LicenseExpression is { } e && SpdxExpression.IsValid(e)) WriteExpression(w, e);
+        if (input.Copyright is not null) w.WriteString("copyright", input.Copyright);
         if (input.RootPurl is { } rootPurl) w.WriteString("purl", rootPurl);
+        WriteExternalReferences(w, SbomModel.AbsoluteHttpUrl(input.ProjectUrl), input.Repository);
         var files = input.SortedFiles;
         if (files.Count > 0)
         {
@@ -128,6 +131,7 @@ public static class CycloneDxWriter
         if (!string.IsNullOrWhiteSpace(c.Supplier)) WriteSupplier(w, c.Supplier);
         w.WriteString("name", c.Name);
         w.WriteString("version", c.Version);
+        if (c.Description is not null) w.WriteString("description", c.Description);
         // A build-only package (no runtime assets: an MSBuild tool, an analyzer) is not part of what runs.
         w.WriteString("scope", c.BuildOnly ? "excluded" : "required");
         if (c.Sha512Hex is not null)
@@ -166,16 +170,9 @@ public static class CycloneDxWriter
             w.WriteEndObject();
             w.WriteEndArray();
         }
+        if (c.Copyright is not null) w.WriteString("copyright", c.Copyright);
         if (c.Purl is not null) w.WriteString("purl", c.Purl);
-        if (c.Homepage is not null)
-        {
-            w.WriteStartArray("externalReferences");
-            w.WriteStartObject();
-            w.WriteString("type", "website");
-            w.WriteString("url", c.Homepage);
-            w.WriteEndObject();
-            w.WriteEndArray();
-        }
+        WriteExternalReferences(w, c.Homepage, c.Repository);
         if (c.Kind == SbomComponentKind.Project)
         {
             w.WriteStartArray("properties");
@@ -183,6 +180,30 @@ public static class CycloneDxWriter
             w.WriteEndArray();
         }
         w.WriteEndObject();
+    }
+
+    /// <summary>The project's website, and its source repository as a "vcs" reference (the commit, when known, in its comment).</summary>
+    private static void WriteExternalReferences(Utf8JsonWriter w, string? homepage, SbomRepository? repository)
+    {
+        if (homepage is null && repository is null) return;
+        w.WriteStartArray("externalReferences");
+        if (homepage is not null)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "website");
+            w.WriteString("url", homepage);
+            w.WriteEndObject();
+        }
+        if (repository is not null)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "vcs");
+            w.WriteString("url", repository.Url);
+            string kind = repository.Type ?? "repository of undeclared type";
+            w.WriteString("comment", repository.Commit is { } commit ? $"{kind}, commit {commit}" : kind);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private static void WriteSupplier(Utf8JsonWriter w, string authors)

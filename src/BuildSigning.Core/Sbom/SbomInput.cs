@@ -42,6 +42,18 @@ public sealed record SbomInput
     /// <summary>$(Authors) of the project, when set: the root component's supplier.</summary>
     public string? Authors { get; init; }
 
+    /// <summary>$(Copyright) of the project, when set.</summary>
+    public string? Copyright { get; init; }
+
+    /// <summary>$(Description) of the project, when set.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>$(PackageProjectUrl), when set: the root's homepage.</summary>
+    public string? ProjectUrl { get; init; }
+
+    /// <summary>The git repository and commit the build came from (the provenance's source), when known.</summary>
+    public SbomRepository? Repository { get; init; }
+
     /// <summary>The published files (publish only), each with SHA-256 and SHA-1 (SPDX requires SHA-1).</summary>
     public IReadOnlyList<SbomFile>? Files { get; init; }
 

@@ -40,7 +40,10 @@ public sealed record SbomComponent(
     string? Homepage,
     string? ProjectPath,
     IReadOnlyList<string> DependsOn,
-    bool BuildOnly = false)
+    bool BuildOnly = false,
+    string? Copyright = null,
+    string? Description = null,
+    SbomRepository? Repository = null)
 {
     public string Key => $"{Name}/{Version}";
 }
@@ -193,7 +196,8 @@ public sealed class SbomModel
 
         var license = nuspec is null ? SbomLicense.None : ResolveLicense(nuspec, directory!, id, version, warnings);
         return new SbomComponent(id, version, SbomComponentKind.Package, PackageUrl.NuGet(id, version), sha512Hex, license,
-            nuspec?.Authors, AbsoluteHttpUrl(nuspec?.ProjectUrl), ProjectPath: null, dependsOn, BuildOnly: !library.ShipsRuntimeAssets);
+            nuspec?.Authors, AbsoluteHttpUrl(nuspec?.ProjectUrl), ProjectPath: null, dependsOn, BuildOnly: !library.ShipsRuntimeAssets,
+            nuspec?.Copyright, nuspec?.Description, nuspec?.Repository);
     }
 
     private static string? FindPackageDirectory(ProjectAssetsFile assets, string id, string version, AssetsLibrary? info)

@@ -157,8 +157,9 @@ public static class SpdxWriter
         w.WriteString("name", input.ProjectName);
         w.WriteString("versionInfo", input.ProjectVersion);
         w.WriteString("supplier", Supplier(input.Authors));
-        w.WriteString("downloadLocation", NoAssertion);
+        WriteSource(w, input.Repository, "the git checkout this was built from");
         w.WriteBoolean("filesAnalyzed", files.Count > 0);
+        if (SbomModel.AbsoluteHttpUrl(input.ProjectUrl) is { } homepage) w.WriteString("homepage", homepage);
         if (files.Count > 0)
         {
             // SPDX 2.3 §7.9: SHA-1 of the sorted, concatenated SHA-1s of the package's files.
@@ -172,7 +173,8 @@ public static class SpdxWriter
         }
         w.WriteString("licenseConcluded", NoAssertion);
         w.WriteString("licenseDeclared", input.LicenseExpression is { } e && SpdxExpression.IsValid(e) ? e : NoAssertion);
-        w.WriteString("copyrightText", NoAssertion);
+        w.WriteString("copyrightText", input.Copyright ?? NoAssertion);
+        if (input.Description is not null) w.WriteString("description", input.Description);
         w.WriteString("comment", input.ProjectPath is { Length: > 0 } path
             ? $"Project {path.Replace('\\', '/')}, target framework {input.TargetFramework}, runtime identifier {RidText(input)}."
             : $"Target framework {input.TargetFramework}, runtime identifier {RidText(input)}.");
@@ -188,7 +190,7 @@ public static class SpdxWriter
         w.WriteString("name", c.Name);
         w.WriteString("versionInfo", c.Version);
         w.WriteString("supplier", Supplier(c.Supplier));
-        w.WriteString("downloadLocation", NoAssertion);
+        WriteSource(w, c.Repository, "the package's nuspec (<repository type url commit>); not checked against the package's content");
         w.WriteBoolean("filesAnalyzed", false);
         if (c.Homepage is not null) w.WriteString("homepage", c.Homepage);
         if (c.Sha512Hex is not null)
@@ -203,7 +205,8 @@ public static class SpdxWriter
             : c.License.FileName is not null ? ids.LicenseRefs["file:" + c.Key].Id
             : NoAssertion);
         w.WriteString("licenseDeclared", declared);
-        w.WriteString("copyrightText", NoAssertion);
+        w.WriteString("copyrightText", c.Copyright ?? NoAssertion);
+        if (c.Description is not null) w.WriteString("description", c.Description);
         if (c.Kind == SbomComponentKind.Project)
         {
             w.WriteString("comment", c.ProjectPath is null ? "Project reference." : $"Project reference {c.ProjectPath.Replace('\\', '/')}.");
@@ -228,6 +231,26 @@ public static class SpdxWriter
         w.WriteString("comment", "The toolchain that built the root package.");
         w.WriteString("primaryPackagePurpose", "APPLICATION");
         w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// downloadLocation: the SPDX VCS location git+&lt;url&gt;@&lt;commit&gt; when the repository is git and its commit is known,
+    /// else NOASSERTION (a package feed's URL is not written: the package may have come from any feed). sourceInfo says where
+    /// the location came from.
+    /// </summary>
+    private static void WriteSource(Utf8JsonWriter w, SbomRepository? repository, string origin)
+    {
+        if (repository?.SpdxDownloadLocation is { } location)
+        {
+            w.WriteString("downloadLocation", location);
+            w.WriteString("sourceInfo", $"downloadLocation is the source repository and commit declared by {origin}.");
+            return;
+        }
+        w.WriteString("downloadLocation", NoAssertion);
+        if (repository is not null)
+        {
+            w.WriteString("sourceInfo", $"Source repository {repository.Url} ({repository.Type ?? "type not declared"}), declared by {origin}, without a git commit: no download location is asserted.");
+        }
     }
 
     /// <summary>A purl externalRef, for packages only: the published project and project references are on no feed.</summary>

@@ -66,4 +66,83 @@ public sealed class SbomFidelityTests
         Assert.Equal(expression, (string?)licence["expression"]);
         Assert.Equal(declared, (string)SpdxPackageByPurl(Parse(documents.Spdx), "pkg:nuget/A@1.0.0")["licenseDeclared"]!);
     }
+
+    private static string Nuspec(string id, string extra) => $"""
+        <?xml version="1.0" encoding="utf-8"?>
+        <package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd">
+          <metadata>
+            <id>{id}</id>
+            <version>1.0.0</version>
+            <authors>Contoso</authors>
+            <license type="expression">MIT</license>
+            {extra}
+          </metadata>
+        </package>
+        """;
+
+    [Fact]
+    public void NuspecMetadata_CopyrightDescriptionProjectUrlAndRepository_ReachBothFormats()
+    {
+        const string commit = "0123456789abcdef0123456789abcdef01234567";
+        using var restore = new FakeRestore()
+            .Package("A", "1.0.0", nuspec: Nuspec("A", $"""
+                <projectUrl>https://a.example/home</projectUrl>
+                <copyright>© Contoso Ltd. All rights reserved.</copyright>
+                <description>Does A things.</description>
+                <repository type="git" url="https://source.example/contoso/a.git" branch="main" commit="{commit}" />
+                """))
+            .Package("B", "1.0.0", nuspec: Nuspec("B", """<repository type="git" url="https://user:secret@source.example/contoso/b.git" />"""))
+            .Package("C", "1.0.0", nuspec: Nuspec("C", ""));
+        var documents = GenerateValid(restore);
+        var spdx = Parse(documents.Spdx);
+        var a = SpdxPackageByPurl(spdx, "pkg:nuget/A@1.0.0");
+        Assert.Equal("© Contoso Ltd. All rights reserved.", (string)a["copyrightText"]!);
+        Assert.Equal("Does A things.", (string)a["description"]!);
+        Assert.Equal("https://a.example/home", (string)a["homepage"]!);
+        Assert.Equal($"git+https://source.example/contoso/a.git@{commit}", (string)a["downloadLocation"]!);
+        Assert.Contains("nuspec", (string)a["sourceInfo"]!);
+        var b = SpdxPackageByPurl(spdx, "pkg:nuget/B@1.0.0");
+        Assert.Equal("NOASSERTION", (string)b["downloadLocation"]!);
+        Assert.Contains("https://source.example/contoso/b.git", (string)b["sourceInfo"]!);
+        Assert.Equal("NOASSERTION", (string)b["copyrightText"]!);
+        var c = SpdxPackageByPurl(spdx, "pkg:nuget/C@1.0.0");
+        Assert.Equal("NOASSERTION", (string)c["downloadLocation"]!);
+        Assert.Null(c["sourceInfo"]);
+
+        var components = Parse(documents.CycloneDx)["components"]!.AsArray().ToDictionary(x => (string)x!["name"]!, x => x!);
+        Assert.Equal("© Contoso Ltd. All rights reserved.", (string)components["A"]["copyright"]!);
+        Assert.Equal("Does A things.", (string)components["A"]["description"]!);
+        var references = components["A"]["externalReferences"]!.AsArray().ToDictionary(r => (string)r!["type"]!, r => r!);
+        Assert.Equal("https://a.example/home", (string)references["website"]["url"]!);
+        Assert.Equal("https://source.example/contoso/a.git", (string)references["vcs"]["url"]!);
+        Assert.Contains(commit, (string)references["vcs"]["comment"]!);
+        Assert.Equal("https://source.example/contoso/b.git", (string)components["B"]["externalReferences"]![0]!["url"]!);
+        Assert.Null(components["C"]["externalReferences"]);
+        // The password in B's repository URL reaches neither document.
+        Assert.DoesNotContain("secret", System.Text.Encoding.UTF8.GetString(documents.Spdx));
+        Assert.DoesNotContain("secret", System.Text.Encoding.UTF8.GetString(documents.CycloneDx));
+    }
+
+    [Fact]
+    public void TheRoot_CarriesTheProjectsCopyrightDescriptionHomepageAndGitSource()
+    {
+        using var restore = new FakeRestore().Package("A", "1.0.0");
+        var input = FakeRestore.Input() with
+        {
+            Copyright = "© Fabrikam",
+            Description = "The app.",
+            ProjectUrl = "https://fabrikam.example/",
+            Repository = SbomRepository.Create("git", "https://source.example/fabrikam/app.git", "89abcdef0123456789abcdef0123456789abcdef"),
+        };
+        var documents = GenerateValid(restore, input);
+        var root = SpdxPackageByPurl(Parse(documents.Spdx), "project:Fake@1.0.0");
+        Assert.Equal("© Fabrikam", (string)root["copyrightText"]!);
+        Assert.Equal("The app.", (string)root["description"]!);
+        Assert.Equal("https://fabrikam.example/", (string)root["homepage"]!);
+        Assert.Equal("git+https://source.example/fabrikam/app.git@89abcdef0123456789abcdef0123456789abcdef", (string)root["downloadLocation"]!);
+        var component = Parse(documents.CycloneDx)["metadata"]!["component"]!;
+        Assert.Equal("© Fabrikam", (string)component["copyright"]!);
+        Assert.Equal("The app.", (string)component["description"]!);
+        Assert.Contains(component["externalReferences"]!.AsArray(), r => (string)r!["type"]! == "vcs" && ((string)r["comment"]!).Contains("89abcdef", StringComparison.Ordinal));
+    }
 }
