@@ -30,6 +30,9 @@ public abstract class AttestingTask : BuildSigningTask
     public string? RuntimeIdentifier { get; set; }
     public string? OutputType { get; set; }
     public string? Authors { get; set; }
+    public string? Company { get; set; }
+    public string? AssemblyName { get; set; }
+    public string? SbomAuthor { get; set; }
     public string? PackageLicenseExpression { get; set; }
     public string? Copyright { get; set; }
     public string? Description { get; set; }
@@ -96,7 +99,8 @@ public abstract class AttestingTask : BuildSigningTask
                 SdkVersion = SdkVersion ?? "",
                 IsApplication = OutputType is "Exe" or "WinExe",
                 LicenseExpression = NullIfEmpty(PackageLicenseExpression),
-                Authors = NullIfEmpty(Authors),
+                Authors = Declared(Authors) ?? Declared(Company),
+                SbomAuthor = NullIfEmpty(SbomAuthor) ?? Declared(Company) ?? Declared(Authors),
                 Copyright = NullIfEmpty(Copyright),
                 // NuGet's pack targets fill an empty $(Description) with this placeholder: it describes nothing.
                 Description = NullIfEmpty(Description) is { } description && description != "Package Description" ? description : null,
@@ -122,6 +126,12 @@ public abstract class AttestingTask : BuildSigningTask
             },
         };
     }
+
+    /// <summary>The value unless empty or the SDK's default for $(Authors) and $(Company), which is the assembly name.</summary>
+    private string? Declared(string? value) =>
+        NullIfEmpty(value) is { } text && !string.Equals(text, NullIfEmpty(AssemblyName) ?? Path.GetFileNameWithoutExtension(ProjectFullPath ?? ""), StringComparison.Ordinal)
+            ? text
+            : null;
 
     private static HashSet<string> ParseFormats(string? formats)
     {

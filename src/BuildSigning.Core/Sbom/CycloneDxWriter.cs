@@ -68,6 +68,13 @@ public static class CycloneDxWriter
         w.WriteEndObject();
         w.WriteEndArray();
         w.WriteEndObject();
+        if (SbomSupplier.Organization(input.SbomAuthor) is { } author)
+        {
+            // The organization that made this BOM (NTIA's "author of SBOM data").
+            w.WriteStartObject("manufacturer");
+            w.WriteString("name", author);
+            w.WriteEndObject();
+        }
         WriteRoot(w, input, refs);
         w.WriteStartArray("properties");
         WriteProperty(w, PropertyPrefix + "assetsTarget", model.TargetKey);
@@ -206,11 +213,23 @@ public static class CycloneDxWriter
         w.WriteEndArray();
     }
 
+    /// <summary>supplier: the name SPDX's supplier gives; authors: every name when there are several (see <see cref="SbomSupplier"/>).</summary>
     private static void WriteSupplier(Utf8JsonWriter w, string authors)
     {
+        if (SbomSupplier.Name(authors) is not { } name) return;
         w.WriteStartObject("supplier");
-        w.WriteString("name", string.Join(' ', authors.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+        w.WriteString("name", name);
         w.WriteEndObject();
+        var names = SbomSupplier.Names(authors);
+        if (names.Count < 2) return;
+        w.WriteStartArray("authors");
+        foreach (string person in names)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", person);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     /// <summary>One listed SPDX licence as license.id (what scanners match licence policies on); any other expression as expression.</summary>

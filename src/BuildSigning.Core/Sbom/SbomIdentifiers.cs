@@ -36,6 +36,50 @@ public static class SbomReference
     public static string Project(string name, string version) => $"project:{name}@{version}";
 }
 
+/// <summary>
+/// Who supplies a component, from NuGet's free-text authors: a comma-separated list of names. One name may be a person or
+/// an organization (it cannot be told) and is written as an organization, the common case for published packages. Several
+/// names are people: SPDX's supplier holds one, so it is the first person, and every name is kept (SPDX attributionTexts,
+/// CycloneDX authors).
+/// </summary>
+public static class SbomSupplier
+{
+    public static IReadOnlyList<string> Names(string? authors)
+    {
+        if (string.IsNullOrWhiteSpace(authors)) return [];
+        var names = authors.Split(',').Select(Clean).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+        // "Contoso, Inc." is one organization, not two people.
+        return names.Skip(1).Any(n => CompanySuffixes.Contains(n.TrimEnd('.'))) ? [Clean(authors)] : names;
+    }
+
+    private static readonly HashSet<string> CompanySuffixes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Inc", "Ltd", "LLC", "LLP", "GmbH", "AG", "Corp", "Co", "S.A", "SA", "SAS", "BV", "B.V", "Pty Ltd", "PLC", "Limited", "Incorporated",
+    };
+
+    /// <summary>An organization's name as written (not split): for who wrote the SBOM.</summary>
+    public static string? Organization(string? name) => string.IsNullOrWhiteSpace(name) ? null : Clean(name);
+
+    /// <summary>"Organization: name", "Person: first name" for a list, or NOASSERTION.</summary>
+    public static string Spdx(string? authors)
+    {
+        var names = Names(authors);
+        return names.Count switch
+        {
+            0 => "NOASSERTION",
+            1 => "Organization: " + names[0],
+            _ => "Person: " + names[0],
+        };
+    }
+
+    /// <summary>The name SPDX's supplier gives (CycloneDX supplier.name), or null.</summary>
+    public static string? Name(string? authors) => Names(authors) is { Count: > 0 } names ? names[0] : null;
+
+    // Parentheses would be read as an e-mail address and line breaks break SPDX's tag-value form.
+    private static string Clean(string name) =>
+        string.Join(' ', name.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).Replace('(', '[').Replace(')', ']');
+}
+
 /// <summary>NuGet package id rules, to notice ids that did not come from a real NuGet feed.</summary>
 public static partial class NuGetId
 {

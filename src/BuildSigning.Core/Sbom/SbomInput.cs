@@ -39,8 +39,14 @@ public sealed record SbomInput
     /// <summary>$(PackageLicenseExpression) of the project, when set.</summary>
     public string? LicenseExpression { get; init; }
 
-    /// <summary>$(Authors) of the project, when set: the root component's supplier.</summary>
+    /// <summary>
+    /// Who supplies the root: $(Authors), else $(Company), when set to something other than the SDK's default (the
+    /// assembly name). Null: NOASSERTION.
+    /// </summary>
     public string? Authors { get; init; }
+
+    /// <summary>Who wrote the SBOM (SPDX creators "Organization:", CycloneDX metadata.manufacturer): $(BuildSigningSbomAuthor), else $(Company), else $(Authors).</summary>
+    public string? SbomAuthor { get; init; }
 
     /// <summary>$(Copyright) of the project, when set.</summary>
     public string? Copyright { get; init; }

@@ -78,6 +78,7 @@ public static class SpdxWriter
         w.WriteStartObject("creationInfo");
         w.WriteString("created", SbomJson.Timestamp(input.Created));
         w.WriteStartArray("creators");
+        if (SbomSupplier.Organization(input.SbomAuthor) is { } author) w.WriteStringValue("Organization: " + author);
         w.WriteStringValue($"Tool: {input.ToolName}-{input.ToolVersion}");
         w.WriteEndArray();
         w.WriteString("comment", $"Generated from project.assets.json target '{model.TargetKey}' with .NET SDK {input.SdkVersion}.");
@@ -174,6 +175,7 @@ public static class SpdxWriter
         w.WriteString("licenseConcluded", NoAssertion);
         w.WriteString("licenseDeclared", input.LicenseExpression is { } e && SpdxExpression.IsValid(e) ? e : NoAssertion);
         w.WriteString("copyrightText", input.Copyright ?? NoAssertion);
+        WriteAuthors(w, input.Authors);
         if (input.Description is not null) w.WriteString("description", input.Description);
         w.WriteString("comment", input.ProjectPath is { Length: > 0 } path
             ? $"Project {path.Replace('\\', '/')}, target framework {input.TargetFramework}, runtime identifier {RidText(input)}."
@@ -206,6 +208,7 @@ public static class SpdxWriter
             : NoAssertion);
         w.WriteString("licenseDeclared", declared);
         w.WriteString("copyrightText", c.Copyright ?? NoAssertion);
+        WriteAuthors(w, c.Supplier);
         if (c.Description is not null) w.WriteString("description", c.Description);
         if (c.Kind == SbomComponentKind.Project)
         {
@@ -283,13 +286,16 @@ public static class SpdxWriter
         w.WriteEndObject();
     }
 
-    /// <summary>NuGet's authors are free text; SPDX wants "Organization: name" (we cannot tell people from organizations).</summary>
-    internal static string Supplier(string? authors)
+    internal static string Supplier(string? authors) => SbomSupplier.Spdx(authors);
+
+    /// <summary>Several authors: SPDX's supplier names the first, this keeps them all.</summary>
+    private static void WriteAuthors(Utf8JsonWriter w, string? authors)
     {
-        if (string.IsNullOrWhiteSpace(authors)) return NoAssertion;
-        // Parentheses would be read as an e-mail address and line breaks break the tag-value form.
-        string name = string.Join(' ', authors.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).Replace('(', '[').Replace(')', ']');
-        return "Organization: " + name;
+        var names = SbomSupplier.Names(authors);
+        if (names.Count < 2) return;
+        w.WriteStartArray("attributionTexts");
+        w.WriteStringValue("Authors: " + string.Join(", ", names));
+        w.WriteEndArray();
     }
 
     private static string RidText(SbomInput input) => string.IsNullOrEmpty(input.RuntimeIdentifier) ? "none (portable)" : input.RuntimeIdentifier;

@@ -145,4 +145,39 @@ public sealed class SbomFidelityTests
         Assert.Equal("The app.", (string)component["description"]!);
         Assert.Contains(component["externalReferences"]!.AsArray(), r => (string)r!["type"]! == "vcs" && ((string)r["comment"]!).Contains("89abcdef", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void AListOfAuthors_IsPeople_AndOneNameOrACompanyIsAnOrganization()
+    {
+        using var restore = new FakeRestore()
+            .Package("People", "1.0.0", nuspec: Nuspec("People", "").Replace("<authors>Contoso</authors>", "<authors>Jane Doe, John Roe</authors>", StringComparison.Ordinal))
+            .Package("Company", "1.0.0", nuspec: Nuspec("Company", "").Replace("<authors>Contoso</authors>", "<authors>Contoso, Inc.</authors>", StringComparison.Ordinal))
+            .Package("One", "1.0.0", nuspec: Nuspec("One", ""));
+        var documents = GenerateValid(restore);
+        var spdx = Parse(documents.Spdx);
+        var people = SpdxPackageByPurl(spdx, "pkg:nuget/People@1.0.0");
+        Assert.Equal("Person: Jane Doe", (string)people["supplier"]!);
+        Assert.Equal(["Authors: Jane Doe, John Roe"], people["attributionTexts"]!.AsArray().Select(t => (string)t!));
+        Assert.Equal("Organization: Contoso, Inc.", (string)SpdxPackageByPurl(spdx, "pkg:nuget/Company@1.0.0")["supplier"]!);
+        Assert.Equal("Organization: Contoso", (string)SpdxPackageByPurl(spdx, "pkg:nuget/One@1.0.0")["supplier"]!);
+
+        var components = Parse(documents.CycloneDx)["components"]!.AsArray().ToDictionary(x => (string)x!["name"]!, x => x!);
+        Assert.Equal("Jane Doe", (string)components["People"]["supplier"]!["name"]!);
+        Assert.Equal(["Jane Doe", "John Roe"], components["People"]["authors"]!.AsArray().Select(a => (string)a!["name"]!));
+        Assert.Equal("Contoso, Inc.", (string)components["Company"]["supplier"]!["name"]!);
+        Assert.Null(components["Company"]["authors"]);
+    }
+
+    [Fact]
+    public void TheSbomsAuthor_IsAnOrganizationCreator_AndTheCycloneDxManufacturer_AndTheRootWithoutAuthorsHasNoSupplier()
+    {
+        using var restore = new FakeRestore().Package("A", "1.0.0");
+        var documents = GenerateValid(restore, FakeRestore.Input() with { SbomAuthor = "Fabrikam, Inc." });
+        var spdx = Parse(documents.Spdx);
+        Assert.Equal(["Organization: Fabrikam, Inc.", "Tool: BuildSigning-0.1.0"], spdx["creationInfo"]!["creators"]!.AsArray().Select(c => (string)c!));
+        Assert.Equal("NOASSERTION", (string)SpdxPackageByPurl(spdx, "project:Fake@1.0.0")["supplier"]!);
+        var bom = Parse(documents.CycloneDx);
+        Assert.Equal("Fabrikam, Inc.", (string)bom["metadata"]!["manufacturer"]!["name"]!);
+        Assert.Null(bom["metadata"]!["component"]!["supplier"]);
+    }
 }
