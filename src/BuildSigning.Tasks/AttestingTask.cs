@@ -20,6 +20,8 @@ public abstract class AttestingTask : BuildSigningTask
     public string? TimestampUrl { get; set; }
 
     public string? SbomFormats { get; set; }
+    /// <summary>$(BuildSigningSbomNamespace): the SPDX documentNamespace prefix.</summary>
+    public string? SbomNamespace { get; set; }
     public bool GenerateProvenance { get; set; }
     public string? AssetsFile { get; set; }
     public string? ProjectFullPath { get; set; }
@@ -78,7 +80,7 @@ public abstract class AttestingTask : BuildSigningTask
         {
             AssetsFile = AssetsFile ?? "",
             WriteSpdx = formats.Contains("spdx"),
-            WriteCycloneDx = formats.Contains("cyclonedx"),
+            WriteCycloneDx = formats.Contains("cyclonedx") || formats.Contains("cyclonedx1.7"),
             WriteProvenance = GenerateProvenance,
             RuntimePacks = RuntimePacks
                 .Select(p => new RuntimePackReference(
@@ -101,6 +103,8 @@ public abstract class AttestingTask : BuildSigningTask
                 LicenseExpression = NullIfEmpty(PackageLicenseExpression),
                 Authors = Declared(Authors) ?? Declared(Company),
                 SbomAuthor = NullIfEmpty(SbomAuthor) ?? Declared(Company) ?? Declared(Authors),
+                CycloneDxVersion = formats.Contains("cyclonedx1.7") ? "1.7" : "1.6",
+                SpdxNamespace = NullIfEmpty(SbomNamespace) is { } ns ? SpdxWriter.ValidNamespace(ns) : null,
                 Copyright = NullIfEmpty(Copyright),
                 // NuGet's pack targets fill an empty $(Description) with this placeholder: it describes nothing.
                 Description = NullIfEmpty(Description) is { } description && description != "Package Description" ? description : null,
@@ -142,11 +146,13 @@ public abstract class AttestingTask : BuildSigningTask
             {
                 "spdx" or "spdx2.3" or "spdx-2.3" => "spdx",
                 "cyclonedx" or "cdx" or "cyclonedx1.6" => "cyclonedx",
+                "cyclonedx1.7" => "cyclonedx1.7",
                 "none" => "",
                 _ => throw Errors.SbomFormatUnknown(raw),
             };
             if (format.Length > 0) result.Add(format);
         }
+        if (result.Contains("cyclonedx") && result.Contains("cyclonedx1.7")) throw Errors.SbomFormatCycloneDxTwice("cyclonedx", "cyclonedx1.7");
         return result;
     }
 }

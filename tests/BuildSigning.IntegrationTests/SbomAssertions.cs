@@ -56,10 +56,11 @@ internal static class SbomAssertions
         def load(name):
             with open(os.path.join(schemas_dir, name), encoding="utf-8") as f:
                 return json.load(f)
-        schemas = [load(n) for n in ("cyclonedx-bom-1.6.schema.json", "spdx.schema.json", "jsf-0.82.schema.json", "spdx-2.3.schema.json")]
-        root = schemas[0] if kind == "cyclonedx" else schemas[3]
         with open(document_path, encoding="utf-8") as f:
             document = json.load(f)
+        cyclonedx = "cyclonedx-bom-1.7.schema.json" if document.get("specVersion") == "1.7" else "cyclonedx-bom-1.6.schema.json"
+        schemas = [load(n) for n in (cyclonedx, "spdx.schema.json", "jsf-0.82.schema.json", "spdx-2.3.schema.json", "cryptography-defs.schema.json")]
+        root = schemas[0] if kind == "cyclonedx" else schemas[3]
         cls = jsonschema.validators.validator_for(root)
         cls.check_schema(root)
         try:

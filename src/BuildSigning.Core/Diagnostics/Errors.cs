@@ -31,6 +31,8 @@ public static class Errors
     public static BuildSigningException OutputFileNotRegular(string path, string found) => Create(nameof(OutputFileNotRegular), null, path, EndSentence(found));
     public static BuildSigningException DirectoryLockTimeout(string directory, Exception e) => Create(nameof(DirectoryLockTimeout), e, directory);
     public static BuildSigningException SbomFormatUnknown(string format) => Create(nameof(SbomFormatUnknown), null, format);
+    public static BuildSigningException SbomFormatCycloneDxTwice(string first, string second) => Create(nameof(SbomFormatCycloneDxTwice), null, first, second);
+    public static BuildSigningException SbomNamespaceInvalid(string value) => Create(nameof(SbomNamespaceInvalid), null, value);
     public static BuildSigningException AttestationSubjectsMismatch(string bundle, string subject) => Create(nameof(AttestationSubjectsMismatch), null, bundle, subject);
     public static BuildSigningException AttestationDocumentModified(string document, string bundle) => Create(nameof(AttestationDocumentModified), null, document, bundle);
     public static BuildSigningException PackageCertificateRequired(string keyFile) => Create(nameof(PackageCertificateRequired), null, keyFile);

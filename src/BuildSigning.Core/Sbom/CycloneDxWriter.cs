@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace BuildSigning.Core.Sbom;
 
 /// <summary>
-/// Writes a CycloneDX 1.6 JSON BOM: the project as metadata.component (its published files nested as "file"
+/// Writes a CycloneDX 1.6 (or, when asked for, 1.7: the same content, every field used is in both) JSON BOM: the project as metadata.component (its published files nested as "file"
 /// components), every resolved package and project reference as a component, and the full dependencies[] graph.
 /// Same model and input, same bytes: ordering is fixed and the serial number is a UUIDv5 of the content.
 /// </summary>
@@ -13,8 +13,11 @@ public static class CycloneDxWriter
     public const string PropertyPrefix = "buildsigning:dotnet:";
     private const string SerialPlaceholder = "urn:uuid:00000000-0000-0000-0000-000000000000";
 
+    public static readonly IReadOnlyList<string> SpecVersions = ["1.6", "1.7"];
+
     public static byte[] Write(SbomModel model, SbomInput input)
     {
+        if (!SpecVersions.Contains(input.CycloneDxVersion)) throw new ArgumentException($"CycloneDX {input.CycloneDxVersion} is not written; use 1.6 or 1.7.", nameof(input));
         var refs = AllocateRefs(model, input);
         byte[] draft = SbomJson.Write(w => WriteBom(w, model, input, refs, SerialPlaceholder));
         string serial = "urn:uuid:" + DeterministicUuid.FromContent(draft);
@@ -46,9 +49,9 @@ public static class CycloneDxWriter
     private static void WriteBom(Utf8JsonWriter w, SbomModel model, SbomInput input, Refs refs, string serialNumber)
     {
         w.WriteStartObject();
-        w.WriteString("$schema", "http://cyclonedx.org/schema/bom-1.6.schema.json");
+        w.WriteString("$schema", $"http://cyclonedx.org/schema/bom-{input.CycloneDxVersion}.schema.json");
         w.WriteString("bomFormat", "CycloneDX");
-        w.WriteString("specVersion", "1.6");
+        w.WriteString("specVersion", input.CycloneDxVersion);
         w.WriteString("serialNumber", serialNumber);
         w.WriteNumber("version", 1);
 

@@ -60,6 +60,15 @@ public sealed record SbomInput
     /// <summary>The git repository and commit the build came from (the provenance's source), when known.</summary>
     public SbomRepository? Repository { get; init; }
 
+    /// <summary>The CycloneDX specification version written: "1.6" (default) or "1.7".</summary>
+    public string CycloneDxVersion { get; init; } = "1.6";
+
+    /// <summary>
+    /// $(BuildSigningSbomNamespace): the prefix of the SPDX documentNamespace (an absolute URI without '#'); null derives it from
+    /// the http(s) repository URL when known, else https://buildsigning.dev/spdx/.
+    /// </summary>
+    public string? SpdxNamespace { get; init; }
+
     /// <summary>The published files (publish only), each with SHA-256 and SHA-1 (SPDX requires SHA-1).</summary>
     public IReadOnlyList<SbomFile>? Files { get; init; }
 

@@ -24,8 +24,37 @@ public static class SpdxWriter
         // The namespace is a UUIDv5 of the document written with a placeholder namespace: it changes exactly when the content does.
         byte[] draft = SbomJson.Write(w => WriteDocument(w, model, input, ids, NamespacePlaceholder));
         string name = $"{SpdxIdAllocator.Sanitize(input.ProjectName)}-{SpdxIdAllocator.Sanitize(input.ProjectVersion)}";
-        string documentNamespace = $"{NamespacePrefix}{name}-{DeterministicUuid.FromContent(draft)}";
+        string documentNamespace = $"{NamespaceOf(input)}{name}-{DeterministicUuid.FromContent(draft)}";
         return SbomJson.Write(w => WriteDocument(w, model, input, ids, documentNamespace));
+    }
+
+    /// <summary>
+    /// The namespace prefix: BuildSigningSbomNamespace; else the http(s) repository URL (without ".git") + "/spdx/", so the
+    /// project's own address says whose document it is; else https://buildsigning.dev/spdx/. Always ends with '/'.
+    /// </summary>
+    internal static string NamespaceOf(SbomInput input)
+    {
+        if (input.SpdxNamespace is { Length: > 0 } configured) return ValidNamespace(configured);
+        if (input.Repository?.Url is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            && uri.Query.Length == 0 && uri.Fragment.Length == 0)
+        {
+            string path = uri.AbsoluteUri.TrimEnd('/');
+            if (path.EndsWith(".git", StringComparison.OrdinalIgnoreCase)) path = path[..^4];
+            return path + "/spdx/";
+        }
+        return NamespacePrefix;
+    }
+
+    /// <summary>An absolute URI without a fragment, ending with '/'; BS5015 otherwise.</summary>
+    public static string ValidNamespace(string value)
+    {
+        string trimmed = value.Trim();
+        if (!Uri.TryCreate(trimmed, UriKind.Absolute, out var uri) || uri.IsFile || trimmed.Contains('#', StringComparison.Ordinal)
+            || trimmed.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            throw Diagnostics.Errors.SbomNamespaceInvalid(value);
+        }
+        return trimmed.EndsWith('/') ? trimmed : trimmed + "/";
     }
 
     private sealed record Ids(Dictionary<string, string> Components, string[] Files, string Sdk, Dictionary<string, (string Id, string Url)> LicenseRefs);

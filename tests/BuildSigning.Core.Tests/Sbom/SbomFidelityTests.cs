@@ -180,4 +180,49 @@ public sealed class SbomFidelityTests
         Assert.Equal("Fabrikam, Inc.", (string)bom["metadata"]!["manufacturer"]!["name"]!);
         Assert.Null(bom["metadata"]!["component"]!["supplier"]);
     }
+
+    [Fact]
+    public void CycloneDx17_ValidatesAgainstThe17Schema_AndSaysTheSameAs16()
+    {
+        using var restore = new FakeRestore().Package("A", "1.0.0").Package("People", "1.0.0",
+            nuspec: Nuspec("People", """<repository type="git" url="https://source.example/p.git" commit="0123456789abcdef" />"""));
+        var v16 = GenerateValid(restore);
+        var v17 = GenerateValid(restore, FakeRestore.Input() with { CycloneDxVersion = "1.7" });
+        var bom = Parse(v17.CycloneDx);
+        Assert.Equal("1.7", (string)bom["specVersion"]!);
+        Assert.Equal("http://cyclonedx.org/schema/bom-1.7.schema.json", (string)bom["$schema"]!);
+        Assert.Empty(CycloneDxErrors(v17.CycloneDx)); // against cyclonedx-bom-1.7.schema.json, chosen by specVersion
+        // Only the version strings (and so the content-derived serial number) differ.
+        var old = Parse(v16.CycloneDx);
+        foreach (var field in new[] { "$schema", "specVersion", "serialNumber" }) { bom.Remove(field); old.Remove(field); }
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(old, bom));
+        Assert.Throws<ArgumentException>(() => CycloneDxWriter.Write(v16.Model, FakeRestore.Input() with { CycloneDxVersion = "1.5" }));
+    }
+
+    [Fact]
+    public void SpdxNamespace_IsConfigurable_DerivedFromAnHttpRepository_OrBuildSigningsOwn()
+    {
+        using var restore = new FakeRestore().Package("A", "1.0.0");
+        string Namespace(SbomInput input) => (string)Parse(GenerateValid(restore, input).Spdx)["documentNamespace"]!;
+        const string uuid = "[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
+
+        Assert.Matches($"^https://buildsigning\\.dev/spdx/Fake-1\\.0\\.0-{uuid}$", Namespace(FakeRestore.Input()));
+        Assert.Matches($"^https://sbom\\.example/products/Fake-1\\.0\\.0-{uuid}$",
+            Namespace(FakeRestore.Input() with { SpdxNamespace = SpdxWriter.ValidNamespace("https://sbom.example/products") }));
+        var fromRepository = FakeRestore.Input() with { Repository = SbomRepository.Create("git", "https://source.example/fabrikam/app.git", "0123456789abcdef") };
+        Assert.Matches($"^https://source\\.example/fabrikam/app/spdx/Fake-1\\.0\\.0-{uuid}$", Namespace(fromRepository));
+        var ssh = FakeRestore.Input() with { Repository = SbomRepository.Create("git", "ssh://git@source.example/fabrikam/app.git", null) };
+        Assert.StartsWith("https://buildsigning.dev/spdx/", Namespace(ssh), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not a uri")]
+    [InlineData("relative/path")]
+    [InlineData("https://sbom.example/x#fragment")]
+    public void AnUnusableSpdxNamespace_IsBS5015(string value)
+    {
+        var e = Assert.Throws<BuildSigning.Core.Diagnostics.BuildSigningException>(() => SpdxWriter.ValidNamespace(value));
+        Assert.Equal("BS5015", e.Code);
+        Assert.Contains(value, e.Message, StringComparison.Ordinal);
+    }
 }
