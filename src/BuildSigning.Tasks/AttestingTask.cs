@@ -50,6 +50,9 @@ public abstract class AttestingTask : BuildSigningTask
     /// NuGetPackageVersion. (@(ResolvedRuntimePack) also holds packs downloaded only for transitive framework references.)
     /// </summary>
     public ITaskItem[] RuntimePacks { get; set; } = [];
+    /// <summary>@(RuntimeFramework): the shared frameworks a framework-dependent app runs on (FrameworkName, Version).</summary>
+    public ITaskItem[] SharedFrameworks { get; set; } = [];
+    public bool SelfContained { get; set; }
     /// <summary>Properties that change the output, for the provenance: item = property name, metadata Value.</summary>
     public ITaskItem[] ProvenanceProperties { get; set; } = [];
 
@@ -103,6 +106,11 @@ public abstract class AttestingTask : BuildSigningTask
                 LicenseExpression = NullIfEmpty(PackageLicenseExpression),
                 Authors = Declared(Authors) ?? Declared(Company),
                 SbomAuthor = NullIfEmpty(SbomAuthor) ?? Declared(Company) ?? Declared(Authors),
+                // A self-contained app ships its runtime (the runtime packs); only a framework-dependent one needs it installed.
+                SharedFrameworks = SelfContained ? [] : SharedFrameworks
+                    .Select(f => new SharedFrameworkReference(NullIfEmpty(f.GetMetadata("FrameworkName")) ?? f.ItemSpec, f.GetMetadata("Version")))
+                    .Where(f => f.Version.Length > 0)
+                    .ToArray(),
                 CycloneDxVersion = formats.Contains("cyclonedx1.7") ? "1.7" : "1.6",
                 SpdxNamespace = NullIfEmpty(SbomNamespace) is { } ns ? SpdxWriter.ValidNamespace(ns) : null,
                 Copyright = NullIfEmpty(Copyright),

@@ -179,7 +179,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         var spdxPackages = SpdxPackagesByPurl(spdx);
         Assert.Equal(packages.Select(p => p.Purl).Append(HelloPurl).Order(StringComparer.Ordinal), spdxPackages.Keys.Order(StringComparer.Ordinal));
         var bom = published.CycloneDx;
-        var components = bom["components"]!.AsArray().Select(c => c!.AsObject()).ToArray();
+        var components = Libraries(bom);
         Assert.Equal(packages.Select(p => p.Purl).Order(StringComparer.Ordinal), components.Select(c => (string)c["bom-ref"]!).Order(StringComparer.Ordinal));
 
         foreach (var package in packages)
@@ -217,7 +217,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         Assert.Equal("excluded", (string?)bom["components"]!.AsArray().Single(c => (string?)c!["purl"] == buildSigningPurl)!["scope"]);
         Assert.All(bom["components"]!.AsArray().Where(c => (string?)c!["purl"] != buildSigningPurl), c => Assert.Equal("required", (string?)c!["scope"]));
         // Every component has a dependencies[] entry, also the leaves (an empty dependsOn says "none", a missing one "unknown").
-        Assert.Equal(components.Select(c => (string)c["bom-ref"]!).Append(HelloPurl).Order(StringComparer.Ordinal),
+        Assert.Equal(bom["components"]!.AsArray().Select(c => (string)c!["bom-ref"]!).Append(HelloPurl).Order(StringComparer.Ordinal),
             bom["dependencies"]!.AsArray().Select(d => (string)d!["ref"]!).Order(StringComparer.Ordinal));
     }
 
@@ -287,7 +287,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         Assert.Equal("Lib", (string?)libComponent["name"]);
         Assert.Contains(libComponent["properties"]!.AsArray(), p => (string?)p!["name"] == "buildsigning:dotnet:projectReference" && (string?)p["value"] == "../Lib/Lib.csproj");
         Assert.Equal(target.Libraries.Select(l => l.Purl).Order(StringComparer.Ordinal),
-            bom["components"]!.AsArray().Select(c => (string)c!["bom-ref"]!).Order(StringComparer.Ordinal));
+            Libraries(bom).Select(c => (string)c["bom-ref"]!).Order(StringComparer.Ordinal));
 
         // App -> Lib -> Serilog.Sinks.Console -> Serilog: the library's packages reach the app through the project reference.
         var expectedEdges = target.ExpectedEdges(rootPurl);
@@ -719,6 +719,10 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
             .Select(n => (n[..n.IndexOf('/')], n[(n.IndexOf('/') + 1)..]))
             .ToArray();
     }
+
+    /// <summary>The BOM's packages and project references (not the shared frameworks a framework-dependent app needs).</summary>
+    private static JsonObject[] Libraries(JsonObject bom) =>
+        bom["components"]!.AsArray().Select(c => c!.AsObject()).Where(c => (string?)c["type"] == "library").ToArray();
 
     private static string[] Sorted(IEnumerable<(string From, string To)> edges) =>
         edges.Select(e => $"{e.From} -> {e.To}").Order(StringComparer.Ordinal).ToArray();

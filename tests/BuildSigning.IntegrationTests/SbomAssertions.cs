@@ -155,10 +155,11 @@ internal static class SbomAssertions
             .ToHashSet();
     }
 
-    /// <summary>CycloneDX dependencies[] as (ref, dependsOn) pairs.</summary>
+    /// <summary>CycloneDX dependencies[] as (ref, dependsOn) pairs: the package graph, without the edges to shared frameworks.</summary>
     public static HashSet<(string From, string To)> CycloneDxEdges(JsonObject bom) =>
         bom["dependencies"]!.AsArray()
             .SelectMany(d => d!["dependsOn"]!.AsArray().Select(t => ((string)d["ref"]!, (string)t!)))
+            .Where(e => !e.Item2.StartsWith("framework:", StringComparison.Ordinal))
             .ToHashSet();
 
     public static string? Hash(JsonNode? hashes, string algorithm, string algorithmKey, string valueKey) =>

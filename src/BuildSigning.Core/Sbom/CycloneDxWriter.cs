@@ -24,7 +24,10 @@ public static class CycloneDxWriter
         return SbomJson.Write(w => WriteBom(w, model, input, refs, serial));
     }
 
-    private sealed record Refs(string Root, Dictionary<string, string> Components, string[] Files);
+    private sealed record Refs(string Root, Dictionary<string, string> Components, string[] Files)
+    {
+        public string[] Frameworks { get; init; } = [];
+    }
 
     /// <summary>
     /// bom-refs: the purl for packages, "project:&lt;name&gt;@&lt;version&gt;" for the published project and project references
@@ -43,7 +46,8 @@ public static class CycloneDxWriter
         foreach (var c in model.Components) components[c.Key] = Unique(c.Purl ?? SbomReference.Project(c.Name, c.Version));
         string root = Unique(input.RootReference);
         var files = input.SortedFiles.Select(f => Unique("file:" + SpdxWriter.Normalize(f.RelativePath))).ToArray();
-        return new Refs(root, components, files);
+        var frameworks = input.SortedFrameworks.Select(f => Unique(SbomReference.Framework(f.Name, f.Version))).ToArray();
+        return new Refs(root, components, files) { Frameworks = frameworks };
     }
 
     private static void WriteBom(Utf8JsonWriter w, SbomModel model, SbomInput input, Refs refs, string serialNumber)
@@ -90,11 +94,14 @@ public static class CycloneDxWriter
 
         w.WriteStartArray("components");
         foreach (var c in model.Components) WriteComponent(w, c, refs);
+        var frameworks = input.SortedFrameworks;
+        for (int i = 0; i < frameworks.Count; i++) WriteFramework(w, frameworks[i], refs.Frameworks[i]);
         w.WriteEndArray();
 
         w.WriteStartArray("dependencies");
-        WriteDependency(w, refs.Root, model.RootDependsOn.Select(k => refs.Components[k]));
+        WriteDependency(w, refs.Root, model.RootDependsOn.Select(k => refs.Components[k]).Concat(refs.Frameworks));
         foreach (var c in model.Components) WriteDependency(w, refs.Components[c.Key], c.DependsOn.Select(k => refs.Components[k]));
+        foreach (string framework in refs.Frameworks) WriteDependency(w, framework, []);
         w.WriteEndArray();
         w.WriteEndObject();
     }
@@ -130,6 +137,29 @@ public static class CycloneDxWriter
             }
             w.WriteEndArray();
         }
+        w.WriteEndObject();
+    }
+
+    /// <summary>A shared framework: required at run time (scope required), provided by the .NET installation, not shipped.</summary>
+    private static void WriteFramework(Utf8JsonWriter w, SharedFrameworkReference framework, string reference)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "framework");
+        w.WriteString("bom-ref", reference);
+        if (framework.Name.StartsWith("Microsoft.", StringComparison.Ordinal))
+        {
+            w.WriteStartObject("supplier");
+            w.WriteString("name", "Microsoft Corporation");
+            w.WriteEndObject();
+        }
+        w.WriteString("name", framework.Name);
+        w.WriteString("version", framework.Version);
+        w.WriteString("description", "Shared framework provided by the .NET installation; the version is the minimum runtimeconfig.json asks for.");
+        w.WriteString("scope", "required");
+        w.WriteStartArray("properties");
+        WriteProperty(w, PropertyPrefix + "sharedFramework", "true");
+        WriteProperty(w, PropertyPrefix + "shipped", "false");
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 

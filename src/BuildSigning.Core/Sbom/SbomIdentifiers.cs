@@ -34,6 +34,9 @@ public static class PackageUrl
 public static class SbomReference
 {
     public static string Project(string name, string version) => $"project:{name}@{version}";
+
+    /// <summary>A shared framework installed with .NET (not a NuGet package): "framework:&lt;name&gt;@&lt;version&gt;".</summary>
+    public static string Framework(string name, string version) => $"framework:{name}@{version}";
 }
 
 /// <summary>

@@ -3,6 +3,12 @@ namespace BuildSigning.Core.Sbom;
 /// <summary>A file of the output (publish folder), by path relative to the output root with '/' separators, with lowercase hex digests.</summary>
 public sealed record SbomFile(string RelativePath, string Sha256Hex, string Sha1Hex);
 
+/// <summary>
+/// A shared framework a framework-dependent app runs on (MSBuild's @(RuntimeFramework): Microsoft.NETCore.App,
+/// Microsoft.AspNetCore.App), with the version its runtimeconfig.json asks for (the minimum; the host may roll forward).
+/// </summary>
+public sealed record SharedFrameworkReference(string Name, string Version);
+
 /// <summary>What the project itself is and how it was built: everything an SBOM needs that project.assets.json does not hold.</summary>
 public sealed record SbomInput
 {
@@ -68,6 +74,12 @@ public sealed record SbomInput
     /// the http(s) repository URL when known, else https://buildsigning.dev/spdx/.
     /// </summary>
     public string? SpdxNamespace { get; init; }
+
+    /// <summary>The shared frameworks the app needs and does not ship (framework-dependent publish only).</summary>
+    public IReadOnlyList<SharedFrameworkReference> SharedFrameworks { get; init; } = [];
+
+    internal IReadOnlyList<SharedFrameworkReference> SortedFrameworks =>
+        SharedFrameworks.DistinctBy(f => f.Name, StringComparer.OrdinalIgnoreCase).OrderBy(f => f.Name, StringComparer.Ordinal).ToArray();
 
     /// <summary>The published files (publish only), each with SHA-256 and SHA-1 (SPDX requires SHA-1).</summary>
     public IReadOnlyList<SbomFile>? Files { get; init; }

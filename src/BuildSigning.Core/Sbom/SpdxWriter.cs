@@ -57,7 +57,10 @@ public static class SpdxWriter
         return trimmed.EndsWith('/') ? trimmed : trimmed + "/";
     }
 
-    private sealed record Ids(Dictionary<string, string> Components, string[] Files, string Sdk, Dictionary<string, (string Id, string Url)> LicenseRefs);
+    private sealed record Ids(Dictionary<string, string> Components, string[] Files, string Sdk, Dictionary<string, (string Id, string Url)> LicenseRefs)
+    {
+        public string[] Frameworks { get; init; } = [];
+    }
 
     private static Ids Allocate(SbomModel model, SbomInput input)
     {
@@ -85,7 +88,8 @@ public static class SpdxWriter
         var sorted = input.SortedFiles;
         var files = new string[sorted.Count];
         for (int i = 0; i < sorted.Count; i++) files[i] = allocator.Allocate("File", Normalize(sorted[i].RelativePath));
-        return new Ids(components, files, allocator.Allocate("Tool", "dotnet-sdk", input.SdkVersion), licenseRefs);
+        var frameworks = input.SortedFrameworks.Select(f => allocator.Allocate("Framework", f.Name, f.Version)).ToArray();
+        return new Ids(components, files, allocator.Allocate("Tool", "dotnet-sdk", input.SdkVersion), licenseRefs) { Frameworks = frameworks };
     }
 
     private static string LicenseRefName(string url)
@@ -116,6 +120,8 @@ public static class SpdxWriter
         w.WriteStartArray("packages");
         WriteRoot(w, input, files);
         foreach (var c in model.Components) WriteComponent(w, c, ids);
+        var frameworks = input.SortedFrameworks;
+        for (int i = 0; i < frameworks.Count; i++) WriteFramework(w, frameworks[i], ids.Frameworks[i]);
         WriteSdk(w, input, ids.Sdk);
         w.WriteEndArray();
 
@@ -174,6 +180,8 @@ public static class SpdxWriter
         {
             foreach (string key in c.DependsOn) WriteRelationship(w, ids.Components[c.Key], "DEPENDS_ON", ids.Components[key]);
         }
+        // A shared framework must be installed before the app runs, and is not in its output: a prerequisite, not a dependency it ships.
+        foreach (string frameworkId in ids.Frameworks) WriteRelationship(w, RootId, "HAS_PREREQUISITE", frameworkId);
         foreach (string fileId in ids.Files) WriteRelationship(w, RootId, "CONTAINS", fileId);
         WriteRelationship(w, ids.Sdk, "BUILD_TOOL_OF", RootId);
         w.WriteEndArray();
@@ -245,6 +253,23 @@ public static class SpdxWriter
         }
         WritePurl(w, c.Purl);
         w.WriteString("primaryPackagePurpose", "LIBRARY");
+        w.WriteEndObject();
+    }
+
+    private static void WriteFramework(Utf8JsonWriter w, SharedFrameworkReference framework, string id)
+    {
+        w.WriteStartObject();
+        w.WriteString("SPDXID", id);
+        w.WriteString("name", framework.Name);
+        w.WriteString("versionInfo", framework.Version);
+        w.WriteString("supplier", framework.Name.StartsWith("Microsoft.", StringComparison.Ordinal) ? "Organization: Microsoft Corporation" : NoAssertion);
+        w.WriteString("downloadLocation", NoAssertion);
+        w.WriteBoolean("filesAnalyzed", false);
+        w.WriteString("licenseConcluded", NoAssertion);
+        w.WriteString("licenseDeclared", NoAssertion);
+        w.WriteString("copyrightText", NoAssertion);
+        w.WriteString("comment", $"Shared framework the app needs at run time and does not ship: the .NET installation provides it. {framework.Version} is the version runtimeconfig.json asks for, the minimum; the host may roll forward to a later patch.");
+        w.WriteString("primaryPackagePurpose", "FRAMEWORK");
         w.WriteEndObject();
     }
 

@@ -225,4 +225,37 @@ public sealed class SbomFidelityTests
         Assert.Equal("BS5015", e.Code);
         Assert.Contains(value, e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SharedFrameworks_AreRequiredComponentsThatAreNotShipped()
+    {
+        using var restore = new FakeRestore().Package("A", "1.0.0");
+        var input = FakeRestore.Input() with
+        {
+            SharedFrameworks = [new("Microsoft.NETCore.App", "10.0.0"), new("Microsoft.AspNetCore.App", "10.0.0")],
+        };
+        var documents = GenerateValid(restore, input);
+
+        var bom = Parse(documents.CycloneDx);
+        var frameworks = bom["components"]!.AsArray().Where(c => (string)c!["type"]! == "framework").ToArray();
+        Assert.Equal(["framework:Microsoft.AspNetCore.App@10.0.0", "framework:Microsoft.NETCore.App@10.0.0"], frameworks.Select(f => (string)f!["bom-ref"]!));
+        Assert.All(frameworks, f =>
+        {
+            Assert.Equal("required", (string)f!["scope"]!);
+            Assert.Null(f["purl"]);
+            Assert.Contains(f["properties"]!.AsArray(), p => (string)p!["name"]! == "buildsigning:dotnet:shipped" && (string)p["value"]! == "false");
+        });
+        Assert.Contains("framework:Microsoft.NETCore.App@10.0.0", CycloneDxDependsOn(bom, "project:Fake@1.0.0"));
+
+        var spdx = Parse(documents.Spdx);
+        var netcore = spdx["packages"]!.AsArray().Single(p => (string)p!["name"]! == "Microsoft.NETCore.App")!;
+        Assert.Equal("10.0.0", (string)netcore["versionInfo"]!);
+        Assert.Equal("FRAMEWORK", (string)netcore["primaryPackagePurpose"]!);
+        Assert.Contains("does not ship", (string)netcore["comment"]!);
+        Assert.Contains(("SPDXRef-RootPackage", (string)netcore["SPDXID"]!), SpdxRelationships(spdx, "HAS_PREREQUISITE"));
+        Assert.DoesNotContain(SpdxRelationships(spdx, "DEPENDS_ON"), r => r.To == (string)netcore["SPDXID"]!);
+
+        // Without shared frameworks (self-contained, pack) there is none.
+        Assert.DoesNotContain(Parse(GenerateValid(restore).CycloneDx)["components"]!.AsArray(), c => (string)c!["type"]! == "framework");
+    }
 }
