@@ -178,7 +178,13 @@ public static class SpdxWriter
         }
         foreach (var c in model.Components)
         {
-            foreach (string key in c.DependsOn) WriteRelationship(w, ids.Components[c.Key], "DEPENDS_ON", ids.Components[key]);
+            foreach (string key in c.DependsOn)
+            {
+                // As for the root: an edge to a build-only package is a build dependency, so both formats agree on what runs
+                // (CycloneDX marks that package scope "excluded").
+                if (model.Find(key)?.BuildOnly == true) WriteRelationship(w, ids.Components[key], "BUILD_DEPENDENCY_OF", ids.Components[c.Key]);
+                else WriteRelationship(w, ids.Components[c.Key], "DEPENDS_ON", ids.Components[key]);
+            }
         }
         // A shared framework must be installed before the app runs, and is not in its output: a prerequisite, not a dependency it ships.
         foreach (string frameworkId in ids.Frameworks) WriteRelationship(w, RootId, "HAS_PREREQUISITE", frameworkId);

@@ -258,4 +258,22 @@ public sealed class SbomFidelityTests
         // Without shared frameworks (self-contained, pack) there is none.
         Assert.DoesNotContain(Parse(GenerateValid(restore).CycloneDx)["components"]!.AsArray(), c => (string)c!["type"]! == "framework");
     }
+
+    [Fact]
+    public void ABuildOnlyDependencyOfAPackageThatRuns_IsABuildDependencyInSpdx_AsItIsExcludedInCycloneDx()
+    {
+        // Swashbuckle.AspNetCore -> Microsoft.Extensions.ApiDescription.Server (build/ only) and SwaggerGen (a DLL).
+        using var restore = new FakeRestore()
+            .BuildOnlyPackage("Meta", "1.0.0", dependencies: ["Lib/1.0.0", "Gen/1.0.0"]).Package("Lib", "1.0.0", direct: false)
+            .BuildOnlyPackage("Gen", "1.0.0", direct: false);
+        var documents = GenerateValid(restore);
+        var spdx = Parse(documents.Spdx);
+        string meta = SpdxIdByPurl(spdx, "pkg:nuget/Meta@1.0.0"), gen = SpdxIdByPurl(spdx, "pkg:nuget/Gen@1.0.0");
+        Assert.DoesNotContain((meta, gen), SpdxRelationships(spdx, "DEPENDS_ON"));
+        Assert.Contains((gen, meta), SpdxRelationships(spdx, "BUILD_DEPENDENCY_OF"));
+        Assert.Contains((meta, SpdxIdByPurl(spdx, "pkg:nuget/Lib@1.0.0")), SpdxRelationships(spdx, "DEPENDS_ON"));
+        var bom = Parse(documents.CycloneDx);
+        Assert.Equal("excluded", (string)bom["components"]!.AsArray().Single(c => (string)c!["name"]! == "Gen")!["scope"]!);
+        Assert.Equal("required", (string)bom["components"]!.AsArray().Single(c => (string)c!["name"]! == "Meta")!["scope"]!);
+    }
 }
