@@ -411,10 +411,15 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         var verify = product.BuildSign("verify", published.Output, "--key", product.DevelopmentPublicKey);
         Assert.True(verify.ExitCode == 0, verify.ToString());
         var packages = RestoredTarget.Read(published.Project, Framework).Packages.Count();
+        // The shared framework(s) the framework-dependent app runs on, as its runtimeconfig.json names them.
+        using var runtimeConfig = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(published.Output, "HelloSigned.runtimeconfig.json")));
+        var options = runtimeConfig.RootElement.GetProperty("runtimeOptions");
+        int frameworks = options.TryGetProperty("frameworks", out var list) ? list.GetArrayLength() : options.TryGetProperty("framework", out _) ? 1 : 0;
+        Assert.Equal(1, frameworks);
         Assert.Contains($"Verified {files.Length} files", verify.StandardOutput);
-        // SPDX packages: the app, every restored package and the SDK as build tool.
-        Assert.Contains($"  sbom.spdx.sigstore.json: SPDX 2.3 SBOM: {packages + 2} packages, {files.Length} files; licenses: ", verify.StandardOutput);
-        Assert.Contains($"  sbom.cdx.sigstore.json: CycloneDX 1.6 SBOM: {packages} components, {packages + 1} dependency entries; licenses: ", verify.StandardOutput);
+        // SPDX packages: the app, every restored package, the shared framework and the SDK as build tool.
+        Assert.Contains($"  sbom.spdx.sigstore.json: SPDX 2.3 SBOM: {packages + frameworks + 2} packages, {files.Length} files; licenses: ", verify.StandardOutput);
+        Assert.Contains($"  sbom.cdx.sigstore.json: CycloneDX 1.6 SBOM: {packages + frameworks} components, {packages + frameworks + 1} dependency entries; licenses: ", verify.StandardOutput);
         Assert.Contains($"  provenance.sigstore.json: SLSA provenance v1: builder {LocalBuilder}, build type https://buildsigning.dev/buildtypes/dotnet/v1, "
             + $"{packages} resolved dependencies (signature verified)", verify.StandardOutput);
         Assert.Equal(3, verify.StandardOutput.Split('\n').Count(l => l.EndsWith("(signature verified)", StringComparison.Ordinal)));
@@ -424,8 +429,8 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
 
         var inspect = product.BuildSign("inspect", published.Output);
         Assert.True(inspect.ExitCode == 0, inspect.ToString());
-        Assert.Contains($"SPDX 2.3 SBOM: {packages + 2} packages", inspect.StandardOutput);
-        Assert.Contains($"CycloneDX 1.6 SBOM: {packages} components", inspect.StandardOutput);
+        Assert.Contains($"SPDX 2.3 SBOM: {packages + frameworks + 2} packages", inspect.StandardOutput);
+        Assert.Contains($"CycloneDX 1.6 SBOM: {packages + frameworks} components", inspect.StandardOutput);
         Assert.Contains($"SLSA provenance v1: builder {LocalBuilder}", inspect.StandardOutput);
         Assert.Contains("licenses: Apache-2.0", inspect.StandardOutput);
     }
