@@ -21,7 +21,7 @@ public static class CycloneDxWriter
         var refs = AllocateRefs(model, input);
         byte[] draft = SbomJson.Write(w => WriteBom(w, model, input, refs, SerialPlaceholder));
         string serial = "urn:uuid:" + DeterministicUuid.FromContent(draft);
-        return SbomJson.Write(w => WriteBom(w, model, input, refs, serial));
+        return SbomJson.ReplaceValue(draft, "serialNumber", SerialPlaceholder, serial);
     }
 
     private sealed record Refs(string Root, Dictionary<string, string> Components, string[] Files)

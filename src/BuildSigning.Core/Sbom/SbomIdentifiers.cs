@@ -159,6 +159,19 @@ internal static class SbomJson
     public static string Timestamp(DateTimeOffset time) =>
         time.ToUniversalTime().ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The document with the string value of the first <c>"key": "placeholder"</c> replaced: an identifier derived from the
+    /// draft's content is put in without writing the whole document a second time.
+    /// </summary>
+    public static byte[] ReplaceValue(byte[] document, string key, string placeholder, string value)
+    {
+        byte[] find = Encoding.UTF8.GetBytes($"\"{key}\": \"{placeholder}\"");
+        int at = document.AsSpan().IndexOf(find);
+        if (at < 0) throw new InvalidOperationException($"The document has no \"{key}\" placeholder.");
+        byte[] replacement = [.. Encoding.UTF8.GetBytes($"\"{key}\": \""), .. JsonEncodedText.Encode(value, WriterOptions.Encoder).EncodedUtf8Bytes, (byte)'"'];
+        return [.. document.AsSpan(0, at), .. replacement, .. document.AsSpan(at + find.Length)];
+    }
+
     public static byte[] Write(Action<Utf8JsonWriter> write)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);

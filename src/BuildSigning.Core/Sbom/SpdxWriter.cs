@@ -25,7 +25,7 @@ public static class SpdxWriter
         byte[] draft = SbomJson.Write(w => WriteDocument(w, model, input, ids, NamespacePlaceholder));
         string name = $"{SpdxIdAllocator.Sanitize(input.ProjectName)}-{SpdxIdAllocator.Sanitize(input.ProjectVersion)}";
         string documentNamespace = $"{NamespaceOf(input)}{name}-{DeterministicUuid.FromContent(draft)}";
-        return SbomJson.Write(w => WriteDocument(w, model, input, ids, documentNamespace));
+        return SbomJson.ReplaceValue(draft, "documentNamespace", NamespacePlaceholder, documentNamespace);
     }
 
     /// <summary>
