@@ -20,6 +20,8 @@ public abstract class AttestingTask : BuildSigningTask
     public string? TimestampUrl { get; set; }
 
     public string? SbomFormats { get; set; }
+    /// <summary>$(BuildSigningSbomNamespace): the SPDX documentNamespace prefix.</summary>
+    public string? SbomNamespace { get; set; }
     public bool GenerateProvenance { get; set; }
     public string? AssetsFile { get; set; }
     public string? ProjectFullPath { get; set; }
@@ -30,7 +32,13 @@ public abstract class AttestingTask : BuildSigningTask
     public string? RuntimeIdentifier { get; set; }
     public string? OutputType { get; set; }
     public string? Authors { get; set; }
+    public string? Company { get; set; }
+    public string? AssemblyName { get; set; }
+    public string? SbomAuthor { get; set; }
     public string? PackageLicenseExpression { get; set; }
+    public string? Copyright { get; set; }
+    public string? Description { get; set; }
+    public string? PackageProjectUrl { get; set; }
     public string? SdkVersion { get; set; }
     public string? MSBuildVersion { get; set; }
     public string? RepositoryUrl { get; set; }
@@ -42,6 +50,9 @@ public abstract class AttestingTask : BuildSigningTask
     /// NuGetPackageVersion. (@(ResolvedRuntimePack) also holds packs downloaded only for transitive framework references.)
     /// </summary>
     public ITaskItem[] RuntimePacks { get; set; } = [];
+    /// <summary>@(RuntimeFramework): the shared frameworks a framework-dependent app runs on (FrameworkName, Version).</summary>
+    public ITaskItem[] SharedFrameworks { get; set; } = [];
+    public bool SelfContained { get; set; }
     /// <summary>Properties that change the output, for the provenance: item = property name, metadata Value.</summary>
     public ITaskItem[] ProvenanceProperties { get; set; } = [];
 
@@ -76,7 +87,7 @@ public abstract class AttestingTask : BuildSigningTask
         {
             AssetsFile = AssetsFile ?? "",
             WriteSpdx = formats.Contains("spdx"),
-            WriteCycloneDx = formats.Contains("cyclonedx"),
+            WriteCycloneDx = formats.Contains("cyclonedx") || formats.Contains("cyclonedx1.7"),
             WriteProvenance = GenerateProvenance,
             RuntimePacks = RuntimePacks
                 .Select(p => new RuntimePackReference(
@@ -90,13 +101,27 @@ public abstract class AttestingTask : BuildSigningTask
                 ProjectName = name,
                 ProjectVersion = NullIfEmpty(ProjectVersion) ?? "1.0.0",
                 PackageId = NullIfEmpty(PackageId),
+                IsPackage = command == "pack",
                 ProjectPath = SlsaProvenance.RelativeProjectPath(projectPath, source?.WorkingDirectory),
                 TargetFramework = TargetFramework ?? "",
                 RuntimeIdentifier = NullIfEmpty(RuntimeIdentifier),
                 SdkVersion = SdkVersion ?? "",
                 IsApplication = OutputType is "Exe" or "WinExe",
                 LicenseExpression = NullIfEmpty(PackageLicenseExpression),
-                Authors = NullIfEmpty(Authors),
+                Authors = Declared(Authors) ?? Declared(Company),
+                SbomAuthor = NullIfEmpty(SbomAuthor) ?? Declared(Company) ?? Declared(Authors),
+                // A self-contained app ships its runtime (the runtime packs); only a framework-dependent one needs it installed.
+                SharedFrameworks = SelfContained ? [] : SharedFrameworks
+                    .Select(f => new SharedFrameworkReference(NullIfEmpty(f.GetMetadata("FrameworkName")) ?? f.ItemSpec, f.GetMetadata("Version")))
+                    .Where(f => f.Version.Length > 0)
+                    .ToArray(),
+                CycloneDxVersion = formats.Contains("cyclonedx1.7") ? "1.7" : "1.6",
+                SpdxNamespace = NullIfEmpty(SbomNamespace) is { } ns ? SpdxWriter.ValidNamespace(ns) : null,
+                Copyright = NullIfEmpty(Copyright),
+                // NuGet's pack targets fill an empty $(Description) with this placeholder: it describes nothing.
+                Description = NullIfEmpty(Description) is { } description && description != "Package Description" ? description : null,
+                ProjectUrl = NullIfEmpty(PackageProjectUrl),
+                Repository = source is { RepositoryUrl: { } repositoryUrl } ? SbomRepository.Create("git", repositoryUrl, source.Commit) : null,
                 Created = DateTimeOffset.UtcNow,
                 ToolVersion = ToolVersion,
             },
@@ -118,6 +143,12 @@ public abstract class AttestingTask : BuildSigningTask
         };
     }
 
+    /// <summary>The value unless empty or the SDK's default for $(Authors) and $(Company), which is the assembly name.</summary>
+    private string? Declared(string? value) =>
+        NullIfEmpty(value) is { } text && !string.Equals(text, NullIfEmpty(AssemblyName) ?? Path.GetFileNameWithoutExtension(ProjectFullPath ?? ""), StringComparison.Ordinal)
+            ? text
+            : null;
+
     private static HashSet<string> ParseFormats(string? formats)
     {
         var result = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -127,11 +158,13 @@ public abstract class AttestingTask : BuildSigningTask
             {
                 "spdx" or "spdx2.3" or "spdx-2.3" => "spdx",
                 "cyclonedx" or "cdx" or "cyclonedx1.6" => "cyclonedx",
+                "cyclonedx1.7" => "cyclonedx1.7",
                 "none" => "",
                 _ => throw Errors.SbomFormatUnknown(raw),
             };
             if (format.Length > 0) result.Add(format);
         }
+        if (result.Contains("cyclonedx") && result.Contains("cyclonedx1.7")) throw Errors.SbomFormatCycloneDxTwice("cyclonedx", "cyclonedx1.7");
         return result;
     }
 }

@@ -107,7 +107,7 @@ public sealed class SignPackages : AttestingTask
         var options = AttestationOptions("pack")!;
         var components = frameworks
             .SelectMany(f => SbomModel.FromAssetsFile(options.AssetsFile, f, null).Components)
-            .DistinctBy(c => c.Purl)
+            .DistinctBy(c => (c.Kind, c.Key.ToLowerInvariant()))
             .ToArray();
         var warnings = new List<Diagnostic>();
         var document = BuildAttestations.ProvenanceDocument(options.Provenance, components, Environment.GetEnvironmentVariable, warnings);

@@ -14,7 +14,7 @@ namespace BuildSigning.Benchmarks;
 ///   hash DIR [--parallel N] [--manifest FILE]            FileDigester.DigestFiles over every file under DIR (what signing an output does)
 ///   verify-deps ASSETS [--cache FILE] [--policy default|allow-unsigned]
 ///                                                        DependencyVerifier.Verify (restore-time verification, Core entry point)
-///   sbom ASSETS [--tfm TFM] [--repeat N]                 SbomDocuments.Generate (SPDX + CycloneDX) for the assets file
+///   sbom ASSETS [--tfm TFM] [--repeat N] [--files N]     SbomDocuments.Generate (SPDX + CycloneDX) for the assets file (N published files listed)
 ///   bdn [BenchmarkDotNet arguments]                      the in-process BenchmarkDotNet suites (Benchmarks/*.cs)
 /// Each whole-process mode prints one "result key=value ..." line; times are wall-clock seconds inside the process.
 /// </summary>
@@ -119,7 +119,8 @@ public static class Program
         string assets = Path.GetFullPath(Positional(args, "sbom ASSETS"));
         string tfm = Option(args, "--tfm") ?? "net10.0";
         int repeat = int.Parse(Option(args, "--repeat") ?? "1", CultureInfo.InvariantCulture);
-        var input = SyntheticRestore.SbomInputFor(tfm);
+        int files = int.Parse(Option(args, "--files") ?? "0", CultureInfo.InvariantCulture);
+        var input = SyntheticRestore.SbomInputFor(tfm, files);
         var times = new List<double>();
         SbomDocuments? documents = null;
         for (int i = 0; i < repeat; i++)

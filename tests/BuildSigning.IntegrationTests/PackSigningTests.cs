@@ -400,6 +400,18 @@ public sealed class PackSigningTests(PackagedBuildSigning product, ITestOutputHe
                 Assert.Equal(PackedLibrary.Id, (string?)cycloneDx["metadata"]!["component"]!["name"]);
                 Assert.Equal(PackedLibrary.Version, (string?)cycloneDx["metadata"]!["component"]!["version"]);
                 Assert.Contains(cycloneDx["components"]!.AsArray(), c => (string?)c!["purl"] == "pkg:nuget/Newtonsoft.Json@13.0.3");
+                // The packed project is a package: a pkg:nuget purl in both formats, its Authors as supplier and SBOM author, its
+                // description, and a single listed licence as CycloneDX license.id. A library needs no shared framework at run time.
+                const string packedPurl = $"pkg:nuget/{PackedLibrary.Id}@{PackedLibrary.Version}";
+                Assert.Equal(packedPurl, (string?)cycloneDx["metadata"]!["component"]!["purl"]);
+                Assert.Equal(packedPurl, (string?)cycloneDx["metadata"]!["component"]!["bom-ref"]);
+                Assert.Equal("MIT", (string?)cycloneDx["metadata"]!["component"]!["licenses"]![0]!["license"]!["id"]);
+                Assert.Equal("Contoso", (string?)cycloneDx["metadata"]!["manufacturer"]!["name"]);
+                Assert.DoesNotContain(cycloneDx["components"]!.AsArray(), c => (string?)c!["type"] == "framework");
+                Assert.Equal(packedPurl, SbomAssertions.SpdxPurl(described));
+                Assert.Equal("Organization: Contoso", (string?)described["supplier"]);
+                Assert.Equal("A library packed and signed by the BuildSigning integration tests.", (string?)described["description"]);
+                Assert.Contains("Organization: Contoso", spdx["creationInfo"]!["creators"]!.AsArray().Select(c => (string)c!));
                 AssertSignedPredicate(Path.Combine(folder, $"{NupkgName}.sbom.{framework}.cdx.sigstore.json"), CycloneDxPredicateType, cycloneDx);
             }
         }

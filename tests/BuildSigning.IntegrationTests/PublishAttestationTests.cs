@@ -21,7 +21,8 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
 {
     private const string Framework = "net10.0";
     private const string Rid = "linux-x64";
-    private const string HelloPurl = "pkg:nuget/HelloSigned@1.2.0";
+    // A published app is on no feed: no purl, a non-registry reference (the CycloneDX bom-ref; the tests' key for SPDX).
+    private const string HelloPurl = "project:HelloSigned@1.2.0";
     private const string LocalBuilder = "https://buildsigning.dev/builders/local";
     private const string SourceDateEpoch = "1700000000";
     private const string SourceDateEpochTime = "2023-11-14T22:13:20Z";
@@ -178,8 +179,8 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         var spdxPackages = SpdxPackagesByPurl(spdx);
         Assert.Equal(packages.Select(p => p.Purl).Append(HelloPurl).Order(StringComparer.Ordinal), spdxPackages.Keys.Order(StringComparer.Ordinal));
         var bom = published.CycloneDx;
-        var components = bom["components"]!.AsArray().Select(c => c!.AsObject()).ToArray();
-        Assert.Equal(packages.Select(p => p.Purl).Order(StringComparer.Ordinal), components.Select(c => (string)c["purl"]!).Order(StringComparer.Ordinal));
+        var components = Libraries(bom);
+        Assert.Equal(packages.Select(p => p.Purl).Order(StringComparer.Ordinal), components.Select(c => (string)c["bom-ref"]!).Order(StringComparer.Ordinal));
 
         foreach (var package in packages)
         {
@@ -191,7 +192,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
             Assert.Equal(package.Version, (string?)spdxPackage["versionInfo"]);
             Assert.Equal(sha512, Hash(spdxPackage["checksums"], "SHA512", "algorithm", "checksumValue"));
 
-            var component = components.Single(c => (string?)c["purl"] == package.Purl);
+            var component = components.Single(c => (string?)c["bom-ref"] == package.Purl);
             Assert.Equal(package.Purl, (string?)component["bom-ref"]);
             Assert.Equal(package.Name, (string?)component["name"]);
             Assert.Equal(package.Version, (string?)component["version"]);
@@ -216,7 +217,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         Assert.Equal("excluded", (string?)bom["components"]!.AsArray().Single(c => (string?)c!["purl"] == buildSigningPurl)!["scope"]);
         Assert.All(bom["components"]!.AsArray().Where(c => (string?)c!["purl"] != buildSigningPurl), c => Assert.Equal("required", (string?)c!["scope"]));
         // Every component has a dependencies[] entry, also the leaves (an empty dependsOn says "none", a missing one "unknown").
-        Assert.Equal(components.Select(c => (string)c["bom-ref"]!).Append(HelloPurl).Order(StringComparer.Ordinal),
+        Assert.Equal(bom["components"]!.AsArray().Select(c => (string)c!["bom-ref"]!).Append(HelloPurl).Order(StringComparer.Ordinal),
             bom["dependencies"]!.AsArray().Select(d => (string)d!["ref"]!).Order(StringComparer.Ordinal));
     }
 
@@ -266,8 +267,8 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         var target = RestoredTarget.Read(published.Project, Framework);
         var lib = target.ByName("Lib");
         Assert.Equal(("project", "2.0.0"), (lib.Type, lib.Version));
-        const string rootPurl = "pkg:nuget/App@1.0.0";
-        const string libPurl = "pkg:nuget/Lib@2.0.0";
+        const string rootPurl = "project:App@1.0.0";
+        const string libPurl = "project:Lib@2.0.0";
 
         var spdx = published.Spdx;
         var spdxPackages = SpdxPackagesByPurl(spdx);
@@ -282,11 +283,11 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         }
 
         var bom = published.CycloneDx;
-        var libComponent = bom["components"]!.AsArray().Single(c => (string?)c!["purl"] == libPurl)!;
+        var libComponent = bom["components"]!.AsArray().Single(c => (string?)c!["bom-ref"] == libPurl)!;
         Assert.Equal("Lib", (string?)libComponent["name"]);
         Assert.Contains(libComponent["properties"]!.AsArray(), p => (string?)p!["name"] == "buildsigning:dotnet:projectReference" && (string?)p["value"] == "../Lib/Lib.csproj");
         Assert.Equal(target.Libraries.Select(l => l.Purl).Order(StringComparer.Ordinal),
-            bom["components"]!.AsArray().Select(c => (string)c!["purl"]!).Order(StringComparer.Ordinal));
+            Libraries(bom).Select(c => (string)c["bom-ref"]!).Order(StringComparer.Ordinal));
 
         // App -> Lib -> Serilog.Sinks.Console -> Serilog: the library's packages reach the app through the project reference.
         var expectedEdges = target.ExpectedEdges(rootPurl);
@@ -316,7 +317,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         var spdx = published.Spdx;
         var spdxPackages = SpdxPackagesByPurl(spdx);
         var bom = published.CycloneDx;
-        var componentPurls = bom["components"]!.AsArray().Select(c => (string)c!["purl"]!).ToHashSet();
+        var componentPurls = bom["components"]!.AsArray().Select(c => (string)c!["bom-ref"]!).ToHashSet();
         foreach (string purl in target.Packages.Select(p => p.Purl).Append(packPurl))
         {
             Assert.Contains(purl, spdxPackages.Keys);
@@ -356,7 +357,7 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         var expected = target.Packages.Select(p => p.Purl)
             .Concat(ShippedRuntimePacks(published.Output).Select(p => $"pkg:nuget/{p.Id}@{p.Version}"))
             .Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(expected, published.CycloneDx["components"]!.AsArray().Select(c => (string)c!["purl"]!).Order(StringComparer.Ordinal));
+        Assert.Equal(expected, published.CycloneDx["components"]!.AsArray().Select(c => (string)c!["bom-ref"]!).Order(StringComparer.Ordinal));
         Assert.Equal(expected.Append(HelloPurl).Order(StringComparer.Ordinal), SpdxPackagesByPurl(published.Spdx).Keys.Order(StringComparer.Ordinal));
     }
 
@@ -410,10 +411,15 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
         var verify = product.BuildSign("verify", published.Output, "--key", product.DevelopmentPublicKey);
         Assert.True(verify.ExitCode == 0, verify.ToString());
         var packages = RestoredTarget.Read(published.Project, Framework).Packages.Count();
+        // The shared framework(s) the framework-dependent app runs on, as its runtimeconfig.json names them.
+        using var runtimeConfig = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(published.Output, "HelloSigned.runtimeconfig.json")));
+        var options = runtimeConfig.RootElement.GetProperty("runtimeOptions");
+        int frameworks = options.TryGetProperty("frameworks", out var list) ? list.GetArrayLength() : options.TryGetProperty("framework", out _) ? 1 : 0;
+        Assert.Equal(1, frameworks);
         Assert.Contains($"Verified {files.Length} files", verify.StandardOutput);
-        // SPDX packages: the app, every restored package and the SDK as build tool.
-        Assert.Contains($"  sbom.spdx.sigstore.json: SPDX 2.3 SBOM: {packages + 2} packages, {files.Length} files; licenses: ", verify.StandardOutput);
-        Assert.Contains($"  sbom.cdx.sigstore.json: CycloneDX 1.6 SBOM: {packages} components, {packages + 1} dependency entries; licenses: ", verify.StandardOutput);
+        // SPDX packages: the app, every restored package, the shared framework and the SDK as build tool.
+        Assert.Contains($"  sbom.spdx.sigstore.json: SPDX 2.3 SBOM: {packages + frameworks + 2} packages, {files.Length} files; licenses: ", verify.StandardOutput);
+        Assert.Contains($"  sbom.cdx.sigstore.json: CycloneDX 1.6 SBOM: {packages + frameworks} components, {packages + frameworks + 1} dependency entries; licenses: ", verify.StandardOutput);
         Assert.Contains($"  provenance.sigstore.json: SLSA provenance v1: builder {LocalBuilder}, build type https://buildsigning.dev/buildtypes/dotnet/v1, "
             + $"{packages} resolved dependencies (signature verified)", verify.StandardOutput);
         Assert.Equal(3, verify.StandardOutput.Split('\n').Count(l => l.EndsWith("(signature verified)", StringComparison.Ordinal)));
@@ -423,8 +429,8 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
 
         var inspect = product.BuildSign("inspect", published.Output);
         Assert.True(inspect.ExitCode == 0, inspect.ToString());
-        Assert.Contains($"SPDX 2.3 SBOM: {packages + 2} packages", inspect.StandardOutput);
-        Assert.Contains($"CycloneDX 1.6 SBOM: {packages} components", inspect.StandardOutput);
+        Assert.Contains($"SPDX 2.3 SBOM: {packages + frameworks + 2} packages", inspect.StandardOutput);
+        Assert.Contains($"CycloneDX 1.6 SBOM: {packages + frameworks} components", inspect.StandardOutput);
         Assert.Contains($"SLSA provenance v1: builder {LocalBuilder}", inspect.StandardOutput);
         Assert.Contains("licenses: Apache-2.0", inspect.StandardOutput);
     }
@@ -718,6 +724,10 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
             .Select(n => (n[..n.IndexOf('/')], n[(n.IndexOf('/') + 1)..]))
             .ToArray();
     }
+
+    /// <summary>The BOM's packages and project references (not the shared frameworks a framework-dependent app needs).</summary>
+    private static JsonObject[] Libraries(JsonObject bom) =>
+        bom["components"]!.AsArray().Select(c => c!.AsObject()).Where(c => (string?)c["type"] == "library").ToArray();
 
     private static string[] Sorted(IEnumerable<(string From, string To)> edges) =>
         edges.Select(e => $"{e.From} -> {e.To}").Order(StringComparer.Ordinal).ToArray();

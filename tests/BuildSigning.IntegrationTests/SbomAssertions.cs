@@ -56,10 +56,11 @@ internal static class SbomAssertions
         def load(name):
             with open(os.path.join(schemas_dir, name), encoding="utf-8") as f:
                 return json.load(f)
-        schemas = [load(n) for n in ("cyclonedx-bom-1.6.schema.json", "spdx.schema.json", "jsf-0.82.schema.json", "spdx-2.3.schema.json")]
-        root = schemas[0] if kind == "cyclonedx" else schemas[3]
         with open(document_path, encoding="utf-8") as f:
             document = json.load(f)
+        cyclonedx = "cyclonedx-bom-1.7.schema.json" if document.get("specVersion") == "1.7" else "cyclonedx-bom-1.6.schema.json"
+        schemas = [load(n) for n in (cyclonedx, "spdx.schema.json", "jsf-0.82.schema.json", "spdx-2.3.schema.json", "cryptography-defs.schema.json")]
+        root = schemas[0] if kind == "cyclonedx" else schemas[3]
         cls = jsonschema.validators.validator_for(root)
         cls.check_schema(root)
         try:
@@ -128,26 +129,37 @@ internal static class SbomAssertions
         package["externalRefs"]?.AsArray()
             .FirstOrDefault(r => (string?)r!["referenceCategory"] == "PACKAGE-MANAGER" && (string?)r["referenceType"] == "purl")?["referenceLocator"]?.GetValue<string>();
 
-    /// <summary>SPDX packages by purl (the root package included).</summary>
-    public static Dictionary<string, JsonObject> SpdxPackagesByPurl(JsonObject document) =>
-        document["packages"]!.AsArray().Where(p => SpdxPurl(p!) is not null).ToDictionary(p => SpdxPurl(p!)!, p => p!.AsObject(), StringComparer.Ordinal);
+    /// <summary>
+    /// The key of an SPDX package in these tests: its purl, or for what is on no feed (the published project, project
+    /// references) "project:&lt;name&gt;@&lt;version&gt;", the same non-registry reference the CycloneDX BOM uses as bom-ref.
+    /// Null for the .NET SDK tool package.
+    /// </summary>
+    public static string? SpdxKey(JsonNode package) =>
+        SpdxPurl(package) ?? ((string?)package["SPDXID"] is { } id && (id == "SPDXRef-RootPackage" || id.StartsWith("SPDXRef-Project-", StringComparison.Ordinal))
+            ? $"project:{(string?)package["name"]}@{(string?)package["versionInfo"]}"
+            : null);
 
-    /// <summary>Relationships of one type as (from, to) pairs, with package SPDX IDs translated to purls where they have one.</summary>
+    /// <summary>SPDX packages by <see cref="SpdxKey"/> (the root package included).</summary>
+    public static Dictionary<string, JsonObject> SpdxPackagesByPurl(JsonObject document) =>
+        document["packages"]!.AsArray().Where(p => SpdxKey(p!) is not null).ToDictionary(p => SpdxKey(p!)!, p => p!.AsObject(), StringComparer.Ordinal);
+
+    /// <summary>Relationships of one type as (from, to) pairs, with package SPDX IDs translated to <see cref="SpdxKey"/> where they have one.</summary>
     public static HashSet<(string From, string To)> SpdxRelationships(JsonObject document, string type)
     {
-        var purlById = document["packages"]!.AsArray().Where(p => SpdxPurl(p!) is not null)
-            .ToDictionary(p => (string)p!["SPDXID"]!, p => SpdxPurl(p!)!, StringComparer.Ordinal);
-        string Name(string id) => purlById.GetValueOrDefault(id) ?? id;
+        var keyById = document["packages"]!.AsArray().Where(p => SpdxKey(p!) is not null)
+            .ToDictionary(p => (string)p!["SPDXID"]!, p => SpdxKey(p!)!, StringComparer.Ordinal);
+        string Name(string id) => keyById.GetValueOrDefault(id) ?? id;
         return document["relationships"]!.AsArray()
             .Where(r => (string)r!["relationshipType"]! == type)
             .Select(r => (Name((string)r!["spdxElementId"]!), Name((string)r["relatedSpdxElement"]!)))
             .ToHashSet();
     }
 
-    /// <summary>CycloneDX dependencies[] as (ref, dependsOn) pairs.</summary>
+    /// <summary>CycloneDX dependencies[] as (ref, dependsOn) pairs: the package graph, without the edges to shared frameworks.</summary>
     public static HashSet<(string From, string To)> CycloneDxEdges(JsonObject bom) =>
         bom["dependencies"]!.AsArray()
             .SelectMany(d => d!["dependsOn"]!.AsArray().Select(t => ((string)d["ref"]!, (string)t!)))
+            .Where(e => !e.Item2.StartsWith("framework:", StringComparison.Ordinal))
             .ToHashSet();
 
     public static string? Hash(JsonNode? hashes, string algorithm, string algorithmKey, string valueKey) =>
@@ -177,7 +189,8 @@ internal sealed class RestoredTarget
     public sealed record Library(string Name, string Version, string Type, IReadOnlyList<string> DependencyNames, string? Path, bool ShipsRuntimeAssets = true)
     {
         public string Key => $"{Name}/{Version}";
-        public string Purl => $"pkg:nuget/{Name}@{Version}";
+        /// <summary>The purl of a package; a project reference is on no feed: "project:&lt;name&gt;@&lt;version&gt;", as the BOM's bom-ref.</summary>
+        public string Purl => Type == "project" ? $"project:{Name}@{Version}" : $"pkg:nuget/{Name}@{Version}";
     }
 
     private RestoredTarget(string key, IReadOnlyList<Library> libraries, IReadOnlyList<string> directNames, IReadOnlyList<string> packageFolders)

@@ -17,10 +17,18 @@ public static class SbomValidation
     private static readonly Lazy<JsonSchema> CycloneDxSchema = new(() =>
         JsonSchema.FromFileAsync(Path.Combine(SchemaDirectory, "cyclonedx-bom-1.6.schema.json")).GetAwaiter().GetResult());
 
+    private static readonly Lazy<JsonSchema> CycloneDx17Schema = new(() =>
+        JsonSchema.FromFileAsync(Path.Combine(SchemaDirectory, "cyclonedx-bom-1.7.schema.json")).GetAwaiter().GetResult());
+
     private static readonly Lazy<JsonSchema> SpdxSchema = new(() =>
         JsonSchema.FromFileAsync(Path.Combine(SchemaDirectory, "spdx-2.3.schema.json")).GetAwaiter().GetResult());
 
-    public static IReadOnlyList<string> CycloneDxSchemaErrors(string json) => CycloneDxSchema.Value.Validate(json).Select(e => e.ToString()).ToArray();
+    /// <summary>Errors against the official schema of the BOM's own specVersion (1.6 or 1.7).</summary>
+    public static IReadOnlyList<string> CycloneDxSchemaErrors(string json)
+    {
+        var schema = (string?)JsonNode.Parse(json)?["specVersion"] == "1.7" ? CycloneDx17Schema : CycloneDxSchema;
+        return schema.Value.Validate(json).Select(e => e.ToString()).ToArray();
+    }
 
     public static IReadOnlyList<string> SpdxSchemaErrors(string json) => SpdxSchema.Value.Validate(json).Select(e => e.ToString()).ToArray();
 
@@ -30,7 +38,8 @@ public static class SbomValidation
         Assert.True(errors.Count == 0, "CycloneDX schema errors (NJsonSchema):\n" + string.Join("\n", errors));
         var bom = JsonNode.Parse(json)!.AsObject();
         Assert.Equal("CycloneDX", (string?)bom["bomFormat"]);
-        Assert.Equal("1.6", (string?)bom["specVersion"]);
+        Assert.Contains((string?)bom["specVersion"], new[] { "1.6", "1.7" });
+        Assert.Equal($"http://cyclonedx.org/schema/bom-{(string?)bom["specVersion"]}.schema.json", (string?)bom["$schema"]);
         // bom-refs are unique and every dependency names one.
         var refs = new List<string> { (string)bom["metadata"]!["component"]!["bom-ref"]! };
         refs.AddRange(bom["components"]!.AsArray().Select(c => (string)c!["bom-ref"]!));

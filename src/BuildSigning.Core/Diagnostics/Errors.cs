@@ -39,6 +39,8 @@ public static class Errors
     public static BuildSigningException LockFolderUnsafe(string lockDirectory, string problem) => Create(nameof(LockFolderUnsafe), null, lockDirectory, problem);
     public static BuildSigningException DirectoryLockFailed(string directory, string lockDirectory, Exception e) => Create(nameof(DirectoryLockFailed), e, directory, lockDirectory, Sentence(e));
     public static BuildSigningException SbomFormatUnknown(string format) => Create(nameof(SbomFormatUnknown), null, format);
+    public static BuildSigningException SbomFormatCycloneDxTwice(string first, string second) => Create(nameof(SbomFormatCycloneDxTwice), null, first, second);
+    public static BuildSigningException SbomNamespaceInvalid(string value) => Create(nameof(SbomNamespaceInvalid), null, value);
     public static BuildSigningException AttestationSubjectsMismatch(string bundle, string subject) => Create(nameof(AttestationSubjectsMismatch), null, bundle, subject);
     public static BuildSigningException AttestationDocumentModified(string document, string bundle) => Create(nameof(AttestationDocumentModified), null, document, bundle);
     public static BuildSigningException PackageCertificateRequired(string keyFile) => Create(nameof(PackageCertificateRequired), null, keyFile);

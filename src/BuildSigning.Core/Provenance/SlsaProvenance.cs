@@ -103,7 +103,7 @@ public static class SlsaProvenance
             .Where(p => p.Kind == SbomComponentKind.Package)
             .OrderBy(p => p.Name, StringComparer.OrdinalIgnoreCase).ThenBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Version, StringComparer.OrdinalIgnoreCase))
         {
-            var descriptor = new JsonObject { ["uri"] = package.Purl, ["name"] = package.Name };
+            var descriptor = new JsonObject { ["uri"] = package.Purl!, ["name"] = package.Name };
             if (package.Sha512Hex is not null) descriptor["digest"] = new JsonObject { ["sha512"] = package.Sha512Hex };
             dependencies.Add(descriptor);
         }

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace BuildSigning.Core.Sbom;
 
 /// <summary>
-/// Writes a CycloneDX 1.6 JSON BOM: the project as metadata.component (its published files nested as "file"
+/// Writes a CycloneDX 1.6 (or, when asked for, 1.7: the same content, every field used is in both) JSON BOM: the project as metadata.component (its published files nested as "file"
 /// components), every resolved package and project reference as a component, and the full dependencies[] graph.
 /// Same model and input, same bytes: ordering is fixed and the serial number is a UUIDv5 of the content.
 /// </summary>
@@ -13,17 +13,26 @@ public static class CycloneDxWriter
     public const string PropertyPrefix = "buildsigning:dotnet:";
     private const string SerialPlaceholder = "urn:uuid:00000000-0000-0000-0000-000000000000";
 
+    public static readonly IReadOnlyList<string> SpecVersions = ["1.6", "1.7"];
+
     public static byte[] Write(SbomModel model, SbomInput input)
     {
+        if (!SpecVersions.Contains(input.CycloneDxVersion)) throw new ArgumentException($"CycloneDX {input.CycloneDxVersion} is not written; use 1.6 or 1.7.", nameof(input));
         var refs = AllocateRefs(model, input);
         byte[] draft = SbomJson.Write(w => WriteBom(w, model, input, refs, SerialPlaceholder));
         string serial = "urn:uuid:" + DeterministicUuid.FromContent(draft);
-        return SbomJson.Write(w => WriteBom(w, model, input, refs, serial));
+        return SbomJson.ReplaceValue(draft, "serialNumber", SerialPlaceholder, serial);
     }
 
-    private sealed record Refs(string Root, Dictionary<string, string> Components, string[] Files);
+    private sealed record Refs(string Root, Dictionary<string, string> Components, string[] Files)
+    {
+        public string[] Frameworks { get; init; } = [];
+    }
 
-    /// <summary>bom-refs: the purl for packages and projects, "file:&lt;path&gt;" for files; made unique if anything collides.</summary>
+    /// <summary>
+    /// bom-refs: the purl for packages, "project:&lt;name&gt;@&lt;version&gt;" for the published project and project references
+    /// (they have no purl), "file:&lt;path&gt;" for files; made unique if anything collides.
+    /// </summary>
     private static Refs AllocateRefs(SbomModel model, SbomInput input)
     {
         var used = new HashSet<string>(StringComparer.Ordinal);
@@ -34,18 +43,19 @@ public static class CycloneDxWriter
             return value;
         }
         var components = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var c in model.Components) components[c.Key] = Unique(c.Purl);
-        string root = Unique(input.RootPurl);
+        foreach (var c in model.Components) components[c.Key] = Unique(c.Purl ?? SbomReference.Project(c.Name, c.Version));
+        string root = Unique(input.RootReference);
         var files = input.SortedFiles.Select(f => Unique("file:" + SpdxWriter.Normalize(f.RelativePath))).ToArray();
-        return new Refs(root, components, files);
+        var frameworks = input.SortedFrameworks.Select(f => Unique(SbomReference.Framework(f.Name, f.Version))).ToArray();
+        return new Refs(root, components, files) { Frameworks = frameworks };
     }
 
     private static void WriteBom(Utf8JsonWriter w, SbomModel model, SbomInput input, Refs refs, string serialNumber)
     {
         w.WriteStartObject();
-        w.WriteString("$schema", "http://cyclonedx.org/schema/bom-1.6.schema.json");
+        w.WriteString("$schema", $"http://cyclonedx.org/schema/bom-{input.CycloneDxVersion}.schema.json");
         w.WriteString("bomFormat", "CycloneDX");
-        w.WriteString("specVersion", "1.6");
+        w.WriteString("specVersion", input.CycloneDxVersion);
         w.WriteString("serialNumber", serialNumber);
         w.WriteNumber("version", 1);
 
@@ -65,6 +75,13 @@ public static class CycloneDxWriter
         w.WriteEndObject();
         w.WriteEndArray();
         w.WriteEndObject();
+        if (SbomSupplier.Organization(input.SbomAuthor) is { } author)
+        {
+            // The organization that made this BOM (NTIA's "author of SBOM data").
+            w.WriteStartObject("manufacturer");
+            w.WriteString("name", author);
+            w.WriteEndObject();
+        }
         WriteRoot(w, input, refs);
         w.WriteStartArray("properties");
         WriteProperty(w, PropertyPrefix + "assetsTarget", model.TargetKey);
@@ -77,11 +94,14 @@ public static class CycloneDxWriter
 
         w.WriteStartArray("components");
         foreach (var c in model.Components) WriteComponent(w, c, refs);
+        var frameworks = input.SortedFrameworks;
+        for (int i = 0; i < frameworks.Count; i++) WriteFramework(w, frameworks[i], refs.Frameworks[i]);
         w.WriteEndArray();
 
         w.WriteStartArray("dependencies");
-        WriteDependency(w, refs.Root, model.RootDependsOn.Select(k => refs.Components[k]));
+        WriteDependency(w, refs.Root, model.RootDependsOn.Select(k => refs.Components[k]).Concat(refs.Frameworks));
         foreach (var c in model.Components) WriteDependency(w, refs.Components[c.Key], c.DependsOn.Select(k => refs.Components[k]));
+        foreach (string framework in refs.Frameworks) WriteDependency(w, framework, []);
         w.WriteEndArray();
         w.WriteEndObject();
     }
@@ -94,8 +114,11 @@ public static class CycloneDxWriter
         if (!string.IsNullOrWhiteSpace(input.Authors)) WriteSupplier(w, input.Authors);
         w.WriteString("name", input.ProjectName);
         w.WriteString("version", input.ProjectVersion);
+        if (input.Description is not null) w.WriteString("description", input.Description);
         if (input.LicenseExpression is { } e && SpdxExpression.IsValid(e)) WriteExpression(w, e);
-        w.WriteString("purl", input.RootPurl);
+        if (input.Copyright is not null) w.WriteString("copyright", input.Copyright);
+        if (input.RootPurl is { } rootPurl) w.WriteString("purl", rootPurl);
+        WriteExternalReferences(w, SbomModel.AbsoluteHttpUrl(input.ProjectUrl), input.Repository);
         var files = input.SortedFiles;
         if (files.Count > 0)
         {
@@ -117,6 +140,29 @@ public static class CycloneDxWriter
         w.WriteEndObject();
     }
 
+    /// <summary>A shared framework: required at run time (scope required), provided by the .NET installation, not shipped.</summary>
+    private static void WriteFramework(Utf8JsonWriter w, SharedFrameworkReference framework, string reference)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "framework");
+        w.WriteString("bom-ref", reference);
+        if (framework.Name.StartsWith("Microsoft.", StringComparison.Ordinal))
+        {
+            w.WriteStartObject("supplier");
+            w.WriteString("name", "Microsoft Corporation");
+            w.WriteEndObject();
+        }
+        w.WriteString("name", framework.Name);
+        w.WriteString("version", framework.Version);
+        w.WriteString("description", "Shared framework provided by the .NET installation; the version is the minimum runtimeconfig.json asks for.");
+        w.WriteString("scope", "required");
+        w.WriteStartArray("properties");
+        WriteProperty(w, PropertyPrefix + "sharedFramework", "true");
+        WriteProperty(w, PropertyPrefix + "shipped", "false");
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
     private static void WriteComponent(Utf8JsonWriter w, SbomComponent c, Refs refs)
     {
         w.WriteStartObject();
@@ -125,6 +171,7 @@ public static class CycloneDxWriter
         if (!string.IsNullOrWhiteSpace(c.Supplier)) WriteSupplier(w, c.Supplier);
         w.WriteString("name", c.Name);
         w.WriteString("version", c.Version);
+        if (c.Description is not null) w.WriteString("description", c.Description);
         // A build-only package (no runtime assets: an MSBuild tool, an analyzer) is not part of what runs.
         w.WriteString("scope", c.BuildOnly ? "excluded" : "required");
         if (c.Sha512Hex is not null)
@@ -163,16 +210,9 @@ public static class CycloneDxWriter
             w.WriteEndObject();
             w.WriteEndArray();
         }
-        w.WriteString("purl", c.Purl);
-        if (c.Homepage is not null)
-        {
-            w.WriteStartArray("externalReferences");
-            w.WriteStartObject();
-            w.WriteString("type", "website");
-            w.WriteString("url", c.Homepage);
-            w.WriteEndObject();
-            w.WriteEndArray();
-        }
+        if (c.Copyright is not null) w.WriteString("copyright", c.Copyright);
+        if (c.Purl is not null) w.WriteString("purl", c.Purl);
+        WriteExternalReferences(w, c.Homepage, c.Repository);
         if (c.Kind == SbomComponentKind.Project)
         {
             w.WriteStartArray("properties");
@@ -182,18 +222,64 @@ public static class CycloneDxWriter
         w.WriteEndObject();
     }
 
-    private static void WriteSupplier(Utf8JsonWriter w, string authors)
+    /// <summary>The project's website, and its source repository as a "vcs" reference (the commit, when known, in its comment).</summary>
+    private static void WriteExternalReferences(Utf8JsonWriter w, string? homepage, SbomRepository? repository)
     {
-        w.WriteStartObject("supplier");
-        w.WriteString("name", string.Join(' ', authors.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
-        w.WriteEndObject();
+        if (homepage is null && repository is null) return;
+        w.WriteStartArray("externalReferences");
+        if (homepage is not null)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "website");
+            w.WriteString("url", homepage);
+            w.WriteEndObject();
+        }
+        if (repository is not null)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "vcs");
+            w.WriteString("url", repository.Url);
+            string kind = repository.Type ?? "repository of undeclared type";
+            w.WriteString("comment", repository.Commit is { } commit ? $"{kind}, commit {commit}" : kind);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
+    /// <summary>supplier: the name SPDX's supplier gives; authors: every name when there are several (see <see cref="SbomSupplier"/>).</summary>
+    private static void WriteSupplier(Utf8JsonWriter w, string authors)
+    {
+        if (SbomSupplier.Name(authors) is not { } name) return;
+        w.WriteStartObject("supplier");
+        w.WriteString("name", name);
+        w.WriteEndObject();
+        var names = SbomSupplier.Names(authors);
+        if (names.Count < 2) return;
+        w.WriteStartArray("authors");
+        foreach (string person in names)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", person);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    /// <summary>One listed SPDX licence as license.id (what scanners match licence policies on); any other expression as expression.</summary>
     private static void WriteExpression(Utf8JsonWriter w, string expression)
     {
         w.WriteStartArray("licenses");
         w.WriteStartObject();
-        w.WriteString("expression", expression);
+        if (SpdxExpression.SingleListedId(expression) is { } id)
+        {
+            w.WriteStartObject("license");
+            w.WriteString("id", id);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteString("expression", expression);
+        }
         w.WriteEndObject();
         w.WriteEndArray();
     }

@@ -3,7 +3,8 @@ using System.Xml;
 namespace BuildSigning.Core.Sbom;
 
 /// <summary>The parts of a .nuspec an SBOM needs. Values are trimmed; empty values are null.</summary>
-public sealed record NuspecMetadata(string? Id, string? Version, string? Authors, string? LicenseType, string? License, string? LicenseUrl, string? ProjectUrl)
+public sealed record NuspecMetadata(string? Id, string? Version, string? Authors, string? LicenseType, string? License, string? LicenseUrl, string? ProjectUrl,
+    string? Copyright = null, string? Description = null, SbomRepository? Repository = null)
 {
     /// <summary>
     /// Reads the metadata with a forward-only XmlReader (no DTDs, no external resources). Namespaces vary between
@@ -30,6 +31,8 @@ public sealed record NuspecMetadata(string? Id, string? Version, string? Authors
         };
         using var reader = XmlReader.Create(stream, settings);
         string? id = null, version = null, authors = null, licenseType = null, license = null, licenseUrl = null, projectUrl = null;
+        string? copyright = null, description = null;
+        SbomRepository? repository = null;
         bool sawPackage = false, sawMetadata = false, inMetadata = false;
 
         // ReadElementContentAsString leaves the reader on the next node already, so only read on when nothing was consumed.
@@ -62,6 +65,12 @@ public sealed record NuspecMetadata(string? Id, string? Version, string? Authors
                     case "authors": authors = Text(reader); break;
                     case "licenseUrl": licenseUrl = Text(reader); break;
                     case "projectUrl": projectUrl = Text(reader); break;
+                    case "copyright": copyright = Text(reader); break;
+                    case "description": description = Text(reader); break;
+                    case "repository":
+                        repository = SbomRepository.Create(reader.GetAttribute("type"), reader.GetAttribute("url"), reader.GetAttribute("commit"));
+                        consumed = false;
+                        break;
                     case "license":
                         licenseType = reader.GetAttribute("type")?.Trim();
                         license = Text(reader);
@@ -73,7 +82,7 @@ public sealed record NuspecMetadata(string? Id, string? Version, string? Authors
         }
         if (!sawPackage) throw new XmlException("the file has no <package> element");
         if (!sawMetadata) throw new XmlException("the file has no <metadata> element");
-        return new NuspecMetadata(id, version, authors, licenseType, license, licenseUrl, projectUrl);
+        return new NuspecMetadata(id, version, authors, licenseType, license, licenseUrl, projectUrl, copyright, description, repository);
     }
 
     private static string? Text(XmlReader reader)
@@ -81,4 +90,32 @@ public sealed record NuspecMetadata(string? Id, string? Version, string? Authors
         string text = reader.ReadElementContentAsString().Trim();
         return text.Length == 0 ? null : text;
     }
+}
+
+/// <summary>
+/// A source repository as a nuspec's &lt;repository type url commit&gt; (or the build's own git checkout) declares it. The URL
+/// is absolute, with any user name or password removed; the commit is a hex object name or null.
+/// </summary>
+public sealed record SbomRepository(string? Type, string Url, string? Commit)
+{
+    public static SbomRepository? Create(string? type, string? url, string? commit)
+    {
+        if (string.IsNullOrWhiteSpace(url) || !Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || uri.IsFile || uri.IsUnc) return null;
+        // Credentials in a repository URL never reach a document: over http(s) a user name is often a token, so all of it goes;
+        // other schemes keep a plain user name (ssh://git@host/...) but never a password.
+        string clean = uri.UserInfo.Length == 0 ? uri.OriginalString
+            : uri.Scheme is "http" or "https" || uri.UserInfo.Contains(':', StringComparison.Ordinal)
+                ? new UriBuilder(uri) { UserName = uri.Scheme is "http" or "https" ? "" : Uri.UnescapeDataString(uri.UserInfo.Split(':')[0]), Password = "" }.Uri.AbsoluteUri
+                : uri.OriginalString;
+        if (clean.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))) return null;
+        string? hex = commit?.Trim() is { Length: >= 7 and <= 64 } name && name.All(char.IsAsciiHexDigit) ? name.ToLowerInvariant() : null;
+        return new SbomRepository(string.IsNullOrWhiteSpace(type) ? null : type.Trim(), clean, hex);
+    }
+
+    public bool IsGit => string.Equals(Type, "git", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The SPDX VCS download location <c>git+&lt;url&gt;@&lt;commit&gt;</c>, when this is git and the commit is known.</summary>
+    public string? SpdxDownloadLocation => IsGit && Commit is not null
+        ? (Url.StartsWith("git+", StringComparison.OrdinalIgnoreCase) ? Url : "git+" + Url) + "@" + Commit
+        : null;
 }

@@ -26,6 +26,63 @@ public static class PackageUrl
     }
 }
 
+/// <summary>
+/// Identifiers of components that are on no package feed (the published project, project references): used as CycloneDX
+/// bom-refs. The "project:" scheme is BuildSigning's own and names no registry, so no scanner matches it against a
+/// public package's advisories.
+/// </summary>
+public static class SbomReference
+{
+    public static string Project(string name, string version) => $"project:{name}@{version}";
+
+    /// <summary>A shared framework installed with .NET (not a NuGet package): "framework:&lt;name&gt;@&lt;version&gt;".</summary>
+    public static string Framework(string name, string version) => $"framework:{name}@{version}";
+}
+
+/// <summary>
+/// Who supplies a component, from NuGet's free-text authors: a comma-separated list of names. One name may be a person or
+/// an organization (it cannot be told) and is written as an organization, the common case for published packages. Several
+/// names are people: SPDX's supplier holds one, so it is the first person, and every name is kept (SPDX attributionTexts,
+/// CycloneDX authors).
+/// </summary>
+public static class SbomSupplier
+{
+    public static IReadOnlyList<string> Names(string? authors)
+    {
+        if (string.IsNullOrWhiteSpace(authors)) return [];
+        var names = authors.Split(',').Select(Clean).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+        // "Contoso, Inc." is one organization, not two people.
+        return names.Skip(1).Any(n => CompanySuffixes.Contains(n.TrimEnd('.'))) ? [Clean(authors)] : names;
+    }
+
+    private static readonly HashSet<string> CompanySuffixes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Inc", "Ltd", "LLC", "LLP", "GmbH", "AG", "Corp", "Co", "S.A", "SA", "SAS", "BV", "B.V", "Pty Ltd", "PLC", "Limited", "Incorporated",
+    };
+
+    /// <summary>An organization's name as written (not split): for who wrote the SBOM.</summary>
+    public static string? Organization(string? name) => string.IsNullOrWhiteSpace(name) ? null : Clean(name);
+
+    /// <summary>"Organization: name", "Person: first name" for a list, or NOASSERTION.</summary>
+    public static string Spdx(string? authors)
+    {
+        var names = Names(authors);
+        return names.Count switch
+        {
+            0 => "NOASSERTION",
+            1 => "Organization: " + names[0],
+            _ => "Person: " + names[0],
+        };
+    }
+
+    /// <summary>The name SPDX's supplier gives (CycloneDX supplier.name), or null.</summary>
+    public static string? Name(string? authors) => Names(authors) is { Count: > 0 } names ? names[0] : null;
+
+    // Parentheses would be read as an e-mail address and line breaks break SPDX's tag-value form.
+    private static string Clean(string name) =>
+        string.Join(' ', name.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).Replace('(', '[').Replace(')', ']');
+}
+
 /// <summary>NuGet package id rules, to notice ids that did not come from a real NuGet feed.</summary>
 public static partial class NuGetId
 {
@@ -101,6 +158,19 @@ internal static class SbomJson
     /// <summary>UTC, whole seconds: the form SPDX requires ("YYYY-MM-DDThh:mm:ssZ") and CycloneDX accepts.</summary>
     public static string Timestamp(DateTimeOffset time) =>
         time.ToUniversalTime().ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The document with the string value of the first <c>"key": "placeholder"</c> replaced: an identifier derived from the
+    /// draft's content is put in without writing the whole document a second time.
+    /// </summary>
+    public static byte[] ReplaceValue(byte[] document, string key, string placeholder, string value)
+    {
+        byte[] find = Encoding.UTF8.GetBytes($"\"{key}\": \"{placeholder}\"");
+        int at = document.AsSpan().IndexOf(find);
+        if (at < 0) throw new InvalidOperationException($"The document has no \"{key}\" placeholder.");
+        byte[] replacement = [.. Encoding.UTF8.GetBytes($"\"{key}\": \""), .. JsonEncodedText.Encode(value, WriterOptions.Encoder).EncodedUtf8Bytes, (byte)'"'];
+        return [.. document.AsSpan(0, at), .. replacement, .. document.AsSpan(at + find.Length)];
+    }
 
     public static byte[] Write(Action<Utf8JsonWriter> write)
     {

@@ -25,19 +25,25 @@ public sealed record SbomLicense(string? Expression, string? Url = null, string?
     public bool IsKnown => Expression is not null || Url is not null || FileName is not null;
 }
 
-/// <summary>A resolved package or project reference, with the keys ("Name/Version") of the components it depends on.</summary>
+/// <summary>
+/// A resolved package or project reference, with the keys ("Name/Version") of the components it depends on. Only packages
+/// have a purl: a project reference was built here, not downloaded from a feed (see <see cref="SbomReference"/>).
+/// </summary>
 public sealed record SbomComponent(
     string Name,
     string Version,
     SbomComponentKind Kind,
-    string Purl,
+    string? Purl,
     string? Sha512Hex,
     SbomLicense License,
     string? Supplier,
     string? Homepage,
     string? ProjectPath,
     IReadOnlyList<string> DependsOn,
-    bool BuildOnly = false)
+    bool BuildOnly = false,
+    string? Copyright = null,
+    string? Description = null,
+    SbomRepository? Repository = null)
 {
     public string Key => $"{Name}/{Version}";
 }
@@ -166,7 +172,7 @@ public sealed class SbomModel
     }
 
     private static SbomComponent Project(AssetsTargetLibrary library, AssetsLibrary? info, List<string> dependsOn) =>
-        new(library.Name, library.Version, SbomComponentKind.Project, PackageUrl.NuGet(library.Name, library.Version),
+        new(library.Name, library.Version, SbomComponentKind.Project, Purl: null,
             Sha512Hex: null, SbomLicense.None, Supplier: null, Homepage: null, ProjectPath: info?.MsBuildProject ?? info?.Path, dependsOn);
 
     private static SbomComponent Package(ProjectAssetsFile assets, AssetsTargetLibrary library, AssetsLibrary? info, string? knownDirectory,
@@ -190,7 +196,8 @@ public sealed class SbomModel
 
         var license = nuspec is null ? SbomLicense.None : ResolveLicense(nuspec, directory!, id, version, warnings);
         return new SbomComponent(id, version, SbomComponentKind.Package, PackageUrl.NuGet(id, version), sha512Hex, license,
-            nuspec?.Authors, AbsoluteHttpUrl(nuspec?.ProjectUrl), ProjectPath: null, dependsOn, BuildOnly: !library.ShipsRuntimeAssets);
+            nuspec?.Authors, AbsoluteHttpUrl(nuspec?.ProjectUrl), ProjectPath: null, dependsOn, BuildOnly: !library.ShipsRuntimeAssets,
+            nuspec?.Copyright, nuspec?.Description, nuspec?.Repository);
     }
 
     private static string? FindPackageDirectory(ProjectAssetsFile assets, string id, string version, AssetsLibrary? info)

@@ -11,6 +11,33 @@ public static partial class SpdxExpression
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9.-]*\+?$", RegexOptions.CultureInvariant)]
     private static partial Regex Identifier();
 
+    private static readonly Lazy<Dictionary<string, string>> ListedIds = new(LoadListedIds);
+
+    /// <summary>
+    /// The identifier as the SPDX license list spells it when the expression is exactly one listed licence (no operator, no
+    /// '+', no LicenseRef-); else null. CycloneDX's license.id accepts only listed identifiers.
+    /// </summary>
+    public static string? SingleListedId(string expression)
+    {
+        string trimmed = expression.Trim();
+        return trimmed.Length > 0 && trimmed.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-')
+            ? ListedIds.Value.GetValueOrDefault(trimmed)
+            : null;
+    }
+
+    private static Dictionary<string, string> LoadListedIds()
+    {
+        using var stream = typeof(SpdxExpression).Assembly.GetManifestResourceStream("BuildSigning.Core.Sbom.SpdxLicenseIds.txt")
+            ?? throw new InvalidOperationException("The SPDX license list resource is missing from BuildSigning.Core.");
+        using var reader = new StreamReader(stream);
+        var ids = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length > 0 && line[0] != '#') ids.TryAdd(line, line);
+        }
+        return ids;
+    }
+
     public static bool IsValid(string expression)
     {
         var tokens = Tokenize(expression);

@@ -24,11 +24,43 @@ public static class SpdxWriter
         // The namespace is a UUIDv5 of the document written with a placeholder namespace: it changes exactly when the content does.
         byte[] draft = SbomJson.Write(w => WriteDocument(w, model, input, ids, NamespacePlaceholder));
         string name = $"{SpdxIdAllocator.Sanitize(input.ProjectName)}-{SpdxIdAllocator.Sanitize(input.ProjectVersion)}";
-        string documentNamespace = $"{NamespacePrefix}{name}-{DeterministicUuid.FromContent(draft)}";
-        return SbomJson.Write(w => WriteDocument(w, model, input, ids, documentNamespace));
+        string documentNamespace = $"{NamespaceOf(input)}{name}-{DeterministicUuid.FromContent(draft)}";
+        return SbomJson.ReplaceValue(draft, "documentNamespace", NamespacePlaceholder, documentNamespace);
     }
 
-    private sealed record Ids(Dictionary<string, string> Components, string[] Files, string Sdk, Dictionary<string, (string Id, string Url)> LicenseRefs);
+    /// <summary>
+    /// The namespace prefix: BuildSigningSbomNamespace; else the http(s) repository URL (without ".git") + "/spdx/", so the
+    /// project's own address says whose document it is; else https://buildsigning.dev/spdx/. Always ends with '/'.
+    /// </summary>
+    internal static string NamespaceOf(SbomInput input)
+    {
+        if (input.SpdxNamespace is { Length: > 0 } configured) return ValidNamespace(configured);
+        if (input.Repository?.Url is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+            && uri.Query.Length == 0 && uri.Fragment.Length == 0)
+        {
+            string path = uri.AbsoluteUri.TrimEnd('/');
+            if (path.EndsWith(".git", StringComparison.OrdinalIgnoreCase)) path = path[..^4];
+            return path + "/spdx/";
+        }
+        return NamespacePrefix;
+    }
+
+    /// <summary>An absolute URI without a fragment, ending with '/'; BS5015 otherwise.</summary>
+    public static string ValidNamespace(string value)
+    {
+        string trimmed = value.Trim();
+        if (!Uri.TryCreate(trimmed, UriKind.Absolute, out var uri) || uri.IsFile || trimmed.Contains('#', StringComparison.Ordinal)
+            || trimmed.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            throw Diagnostics.Errors.SbomNamespaceInvalid(value);
+        }
+        return trimmed.EndsWith('/') ? trimmed : trimmed + "/";
+    }
+
+    private sealed record Ids(Dictionary<string, string> Components, string[] Files, string Sdk, Dictionary<string, (string Id, string Url)> LicenseRefs)
+    {
+        public string[] Frameworks { get; init; } = [];
+    }
 
     private static Ids Allocate(SbomModel model, SbomInput input)
     {
@@ -56,7 +88,8 @@ public static class SpdxWriter
         var sorted = input.SortedFiles;
         var files = new string[sorted.Count];
         for (int i = 0; i < sorted.Count; i++) files[i] = allocator.Allocate("File", Normalize(sorted[i].RelativePath));
-        return new Ids(components, files, allocator.Allocate("Tool", "dotnet-sdk", input.SdkVersion), licenseRefs);
+        var frameworks = input.SortedFrameworks.Select(f => allocator.Allocate("Framework", f.Name, f.Version)).ToArray();
+        return new Ids(components, files, allocator.Allocate("Tool", "dotnet-sdk", input.SdkVersion), licenseRefs) { Frameworks = frameworks };
     }
 
     private static string LicenseRefName(string url)
@@ -78,6 +111,7 @@ public static class SpdxWriter
         w.WriteStartObject("creationInfo");
         w.WriteString("created", SbomJson.Timestamp(input.Created));
         w.WriteStartArray("creators");
+        if (SbomSupplier.Organization(input.SbomAuthor) is { } author) w.WriteStringValue("Organization: " + author);
         w.WriteStringValue($"Tool: {input.ToolName}-{input.ToolVersion}");
         w.WriteEndArray();
         w.WriteString("comment", $"Generated from project.assets.json target '{model.TargetKey}' with .NET SDK {input.SdkVersion}.");
@@ -86,6 +120,8 @@ public static class SpdxWriter
         w.WriteStartArray("packages");
         WriteRoot(w, input, files);
         foreach (var c in model.Components) WriteComponent(w, c, ids);
+        var frameworks = input.SortedFrameworks;
+        for (int i = 0; i < frameworks.Count; i++) WriteFramework(w, frameworks[i], ids.Frameworks[i]);
         WriteSdk(w, input, ids.Sdk);
         w.WriteEndArray();
 
@@ -142,8 +178,16 @@ public static class SpdxWriter
         }
         foreach (var c in model.Components)
         {
-            foreach (string key in c.DependsOn) WriteRelationship(w, ids.Components[c.Key], "DEPENDS_ON", ids.Components[key]);
+            foreach (string key in c.DependsOn)
+            {
+                // As for the root: an edge to a build-only package is a build dependency, so both formats agree on what runs
+                // (CycloneDX marks that package scope "excluded").
+                if (model.Find(key)?.BuildOnly == true) WriteRelationship(w, ids.Components[key], "BUILD_DEPENDENCY_OF", ids.Components[c.Key]);
+                else WriteRelationship(w, ids.Components[c.Key], "DEPENDS_ON", ids.Components[key]);
+            }
         }
+        // A shared framework must be installed before the app runs, and is not in its output: a prerequisite, not a dependency it ships.
+        foreach (string frameworkId in ids.Frameworks) WriteRelationship(w, RootId, "HAS_PREREQUISITE", frameworkId);
         foreach (string fileId in ids.Files) WriteRelationship(w, RootId, "CONTAINS", fileId);
         WriteRelationship(w, ids.Sdk, "BUILD_TOOL_OF", RootId);
         w.WriteEndArray();
@@ -157,8 +201,9 @@ public static class SpdxWriter
         w.WriteString("name", input.ProjectName);
         w.WriteString("versionInfo", input.ProjectVersion);
         w.WriteString("supplier", Supplier(input.Authors));
-        w.WriteString("downloadLocation", NoAssertion);
+        WriteSource(w, input.Repository, "the git checkout this was built from");
         w.WriteBoolean("filesAnalyzed", files.Count > 0);
+        if (SbomModel.AbsoluteHttpUrl(input.ProjectUrl) is { } homepage) w.WriteString("homepage", homepage);
         if (files.Count > 0)
         {
             // SPDX 2.3 §7.9: SHA-1 of the sorted, concatenated SHA-1s of the package's files.
@@ -172,7 +217,9 @@ public static class SpdxWriter
         }
         w.WriteString("licenseConcluded", NoAssertion);
         w.WriteString("licenseDeclared", input.LicenseExpression is { } e && SpdxExpression.IsValid(e) ? e : NoAssertion);
-        w.WriteString("copyrightText", NoAssertion);
+        w.WriteString("copyrightText", input.Copyright ?? NoAssertion);
+        WriteAuthors(w, input.Authors);
+        if (input.Description is not null) w.WriteString("description", input.Description);
         w.WriteString("comment", input.ProjectPath is { Length: > 0 } path
             ? $"Project {path.Replace('\\', '/')}, target framework {input.TargetFramework}, runtime identifier {RidText(input)}."
             : $"Target framework {input.TargetFramework}, runtime identifier {RidText(input)}.");
@@ -188,7 +235,7 @@ public static class SpdxWriter
         w.WriteString("name", c.Name);
         w.WriteString("versionInfo", c.Version);
         w.WriteString("supplier", Supplier(c.Supplier));
-        w.WriteString("downloadLocation", NoAssertion);
+        WriteSource(w, c.Repository, "the package's nuspec (<repository type url commit>); not checked against the package's content");
         w.WriteBoolean("filesAnalyzed", false);
         if (c.Homepage is not null) w.WriteString("homepage", c.Homepage);
         if (c.Sha512Hex is not null)
@@ -203,13 +250,32 @@ public static class SpdxWriter
             : c.License.FileName is not null ? ids.LicenseRefs["file:" + c.Key].Id
             : NoAssertion);
         w.WriteString("licenseDeclared", declared);
-        w.WriteString("copyrightText", NoAssertion);
+        w.WriteString("copyrightText", c.Copyright ?? NoAssertion);
+        WriteAuthors(w, c.Supplier);
+        if (c.Description is not null) w.WriteString("description", c.Description);
         if (c.Kind == SbomComponentKind.Project)
         {
             w.WriteString("comment", c.ProjectPath is null ? "Project reference." : $"Project reference {c.ProjectPath.Replace('\\', '/')}.");
         }
         WritePurl(w, c.Purl);
         w.WriteString("primaryPackagePurpose", "LIBRARY");
+        w.WriteEndObject();
+    }
+
+    private static void WriteFramework(Utf8JsonWriter w, SharedFrameworkReference framework, string id)
+    {
+        w.WriteStartObject();
+        w.WriteString("SPDXID", id);
+        w.WriteString("name", framework.Name);
+        w.WriteString("versionInfo", framework.Version);
+        w.WriteString("supplier", framework.Name.StartsWith("Microsoft.", StringComparison.Ordinal) ? "Organization: Microsoft Corporation" : NoAssertion);
+        w.WriteString("downloadLocation", NoAssertion);
+        w.WriteBoolean("filesAnalyzed", false);
+        w.WriteString("licenseConcluded", NoAssertion);
+        w.WriteString("licenseDeclared", NoAssertion);
+        w.WriteString("copyrightText", NoAssertion);
+        w.WriteString("comment", $"Shared framework the app needs at run time and does not ship: the .NET installation provides it. {framework.Version} is the version runtimeconfig.json asks for, the minimum; the host may roll forward to a later patch.");
+        w.WriteString("primaryPackagePurpose", "FRAMEWORK");
         w.WriteEndObject();
     }
 
@@ -230,8 +296,30 @@ public static class SpdxWriter
         w.WriteEndObject();
     }
 
-    private static void WritePurl(Utf8JsonWriter w, string purl)
+    /// <summary>
+    /// downloadLocation: the SPDX VCS location git+&lt;url&gt;@&lt;commit&gt; when the repository is git and its commit is known,
+    /// else NOASSERTION (a package feed's URL is not written: the package may have come from any feed). sourceInfo says where
+    /// the location came from.
+    /// </summary>
+    private static void WriteSource(Utf8JsonWriter w, SbomRepository? repository, string origin)
     {
+        if (repository?.SpdxDownloadLocation is { } location)
+        {
+            w.WriteString("downloadLocation", location);
+            w.WriteString("sourceInfo", $"downloadLocation is the source repository and commit declared by {origin}.");
+            return;
+        }
+        w.WriteString("downloadLocation", NoAssertion);
+        if (repository is not null)
+        {
+            w.WriteString("sourceInfo", $"Source repository {repository.Url} ({repository.Type ?? "type not declared"}), declared by {origin}, without a git commit: no download location is asserted.");
+        }
+    }
+
+    /// <summary>A purl externalRef, for packages only: the published project and project references are on no feed.</summary>
+    private static void WritePurl(Utf8JsonWriter w, string? purl)
+    {
+        if (purl is null) return;
         w.WriteStartArray("externalRefs");
         w.WriteStartObject();
         w.WriteString("referenceCategory", "PACKAGE-MANAGER");
@@ -258,13 +346,16 @@ public static class SpdxWriter
         w.WriteEndObject();
     }
 
-    /// <summary>NuGet's authors are free text; SPDX wants "Organization: name" (we cannot tell people from organizations).</summary>
-    internal static string Supplier(string? authors)
+    internal static string Supplier(string? authors) => SbomSupplier.Spdx(authors);
+
+    /// <summary>Several authors: SPDX's supplier names the first, this keeps them all.</summary>
+    private static void WriteAuthors(Utf8JsonWriter w, string? authors)
     {
-        if (string.IsNullOrWhiteSpace(authors)) return NoAssertion;
-        // Parentheses would be read as an e-mail address and line breaks break the tag-value form.
-        string name = string.Join(' ', authors.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).Replace('(', '[').Replace(')', ']');
-        return "Organization: " + name;
+        var names = SbomSupplier.Names(authors);
+        if (names.Count < 2) return;
+        w.WriteStartArray("attributionTexts");
+        w.WriteStringValue("Authors: " + string.Join(", ", names));
+        w.WriteEndArray();
     }
 
     private static string RidText(SbomInput input) => string.IsNullOrEmpty(input.RuntimeIdentifier) ? "none (portable)" : input.RuntimeIdentifier;

@@ -98,11 +98,11 @@ public sealed class RealRestoreSbomTests(RestoredProjectFixture fixture)
         // Serilog.Sinks.Console asks for Serilog >= 3.1.0; the edge goes to the 3.1.1 actually resolved.
         Assert.Contains((Id("pkg:nuget/Serilog.Sinks.Console@5.0.0"), Id("pkg:nuget/Serilog@3.1.1")), dependsOn);
         Assert.Contains((Id("pkg:nuget/Polly@8.5.2"), Id("pkg:nuget/Polly.Core@8.5.2")), dependsOn);
-        Assert.Contains((Id("pkg:nuget/Lib@2.0.0"), Id("pkg:nuget/Newtonsoft.Json@13.0.3")), dependsOn);
+        Assert.Contains((Id("project:Lib@2.0.0"), Id("pkg:nuget/Newtonsoft.Json@13.0.3")), dependsOn);
 
         // The root depends on what the project references directly, and only that.
         var direct = dependsOn.Where(r => r.From == "SPDXRef-RootPackage").Select(r => r.To).ToHashSet();
-        Assert.Equal(new[] { "pkg:nuget/Lib@2.0.0", "pkg:nuget/Polly@8.5.2", "pkg:nuget/Serilog@3.1.1", "pkg:nuget/Serilog.Sinks.Console@5.0.0" }.Select(Id).ToHashSet(), direct);
+        Assert.Equal(new[] { "project:Lib@2.0.0", "pkg:nuget/Polly@8.5.2", "pkg:nuget/Serilog@3.1.1", "pkg:nuget/Serilog.Sinks.Console@5.0.0" }.Select(Id).ToHashSet(), direct);
         Assert.Equal(7, dependsOn.Count);
         Assert.Contains(("SPDXRef-DOCUMENT", "SPDXRef-RootPackage"), SpdxRelationships(spdx, "DESCRIBES"));
     }
@@ -113,11 +113,11 @@ public sealed class RealRestoreSbomTests(RestoredProjectFixture fixture)
         var bom = Parse(Generate(RestoredProjectFixture.RuntimeIdentifier).CycloneDx);
         Assert.Equal(["pkg:nuget/Serilog@3.1.1"], CycloneDxDependsOn(bom, "pkg:nuget/Serilog.Sinks.Console@5.0.0"));
         Assert.Equal(["pkg:nuget/Polly.Core@8.5.2"], CycloneDxDependsOn(bom, "pkg:nuget/Polly@8.5.2"));
-        Assert.Equal(["pkg:nuget/Newtonsoft.Json@13.0.3"], CycloneDxDependsOn(bom, "pkg:nuget/Lib@2.0.0"));
+        Assert.Equal(["pkg:nuget/Newtonsoft.Json@13.0.3"], CycloneDxDependsOn(bom, "project:Lib@2.0.0"));
         Assert.Empty(CycloneDxDependsOn(bom, "pkg:nuget/Serilog@3.1.1"));
         Assert.Equal(
-            ["pkg:nuget/Lib@2.0.0", "pkg:nuget/Polly@8.5.2", "pkg:nuget/Serilog@3.1.1", "pkg:nuget/Serilog.Sinks.Console@5.0.0"],
-            CycloneDxDependsOn(bom, "pkg:nuget/App@1.2.3"));
+            ["project:Lib@2.0.0", "pkg:nuget/Polly@8.5.2", "pkg:nuget/Serilog@3.1.1", "pkg:nuget/Serilog.Sinks.Console@5.0.0"],
+            CycloneDxDependsOn(bom, "project:App@1.2.3"));
         // One entry for the root and one per component.
         Assert.Equal(bom["components"]!.AsArray().Count + 1, bom["dependencies"]!.AsArray().Count);
     }
@@ -126,7 +126,7 @@ public sealed class RealRestoreSbomTests(RestoredProjectFixture fixture)
     public void ProjectReference_IsAComponentOfItsOwn()
     {
         var documents = Generate(null);
-        var spdxLib = SpdxPackageByPurl(Parse(documents.Spdx), "pkg:nuget/Lib@2.0.0");
+        var spdxLib = SpdxPackageByPurl(Parse(documents.Spdx), "project:Lib@2.0.0");
         Assert.StartsWith("SPDXRef-Project-Lib-2.0.0", (string)spdxLib["SPDXID"]!);
         Assert.Contains("../lib/Lib.csproj", (string)spdxLib["comment"]!);
         Assert.False(spdxLib.ContainsKey("checksums"));
@@ -146,10 +146,10 @@ public sealed class RealRestoreSbomTests(RestoredProjectFixture fixture)
         Assert.Equal("BSD-3-Clause", (string)SpdxPackageByPurl(spdx, "pkg:nuget/Polly@8.5.2")["licenseDeclared"]!);
         Assert.Equal("Organization: Serilog Contributors", (string)SpdxPackageByPurl(spdx, "pkg:nuget/Serilog@3.1.1")["supplier"]!);
         Assert.Equal("Organization: James Newton-King", (string)SpdxPackageByPurl(spdx, "pkg:nuget/Newtonsoft.Json@13.0.3")["supplier"]!);
-        Assert.Equal("NOASSERTION", (string)SpdxPackageByPurl(spdx, "pkg:nuget/Lib@2.0.0")["licenseDeclared"]!);
+        Assert.Equal("NOASSERTION", (string)SpdxPackageByPurl(spdx, "project:Lib@2.0.0")["licenseDeclared"]!);
 
         var serilog = Parse(documents.CycloneDx)["components"]!.AsArray().Single(c => (string)c!["name"]! == "Serilog")!;
-        Assert.Equal("Apache-2.0", (string)serilog["licenses"]![0]!["expression"]!);
+        Assert.Equal("Apache-2.0", (string)serilog["licenses"]![0]!["license"]!["id"]!);
         Assert.Equal("Serilog Contributors", (string)serilog["supplier"]!["name"]!);
     }
 
@@ -158,7 +158,7 @@ public sealed class RealRestoreSbomTests(RestoredProjectFixture fixture)
     {
         var documents = Generate(RestoredProjectFixture.RuntimeIdentifier);
         var spdx = Parse(documents.Spdx);
-        var root = SpdxPackageByPurl(spdx, "pkg:nuget/App@1.2.3");
+        var root = SpdxPackageByPurl(spdx, "project:App@1.2.3");
         Assert.Equal("SPDXRef-RootPackage", (string)root["SPDXID"]!);
         Assert.Equal("App", (string)root["name"]!);
         Assert.Equal("1.2.3", (string)root["versionInfo"]!);
@@ -175,7 +175,10 @@ public sealed class RealRestoreSbomTests(RestoredProjectFixture fixture)
         var metadata = bom["metadata"]!;
         Assert.Equal("2023-11-14T22:13:20Z", (string)metadata["timestamp"]!);
         Assert.Equal("application", (string)metadata["component"]!["type"]!);
-        Assert.Equal("pkg:nuget/App@1.2.3", (string)metadata["component"]!["purl"]!);
+        // A published app is on no feed: no purl, a non-registry bom-ref (a public package named App must not match it).
+        Assert.Equal("project:App@1.2.3", (string)metadata["component"]!["bom-ref"]!);
+        Assert.Null(metadata["component"]!["purl"]);
+        Assert.Null(root["externalRefs"]);
         var properties = metadata["properties"]!.AsArray().ToDictionary(p => (string)p!["name"]!, p => (string)p!["value"]!);
         Assert.Equal("10.0.100", properties["buildsigning:dotnet:sdkVersion"]);
         Assert.Equal("net10.0", properties["buildsigning:dotnet:targetFramework"]);
@@ -212,7 +215,7 @@ public sealed class RealRestoreSbomTests(RestoredProjectFixture fixture)
             Assert.Equal(file.Sha256Hex, checksums["SHA256"]);
             Assert.Contains(("SPDXRef-RootPackage", (string)entry["SPDXID"]!), SpdxRelationships(spdx, "CONTAINS"));
         }
-        var root = SpdxPackageByPurl(spdx, "pkg:nuget/App@1.2.3");
+        var root = SpdxPackageByPurl(spdx, "project:App@1.2.3");
         Assert.True((bool)root["filesAnalyzed"]!);
         string verificationCode = Convert.ToHexString(SHA1.HashData(Encoding.ASCII.GetBytes(string.Concat(files.Select(f => f.Sha1Hex).Order(StringComparer.Ordinal))))).ToLowerInvariant();
         Assert.Equal(verificationCode, (string)root["packageVerificationCode"]!["packageVerificationCodeValue"]!);
@@ -247,7 +250,7 @@ public sealed class RealRestoreSbomTests(RestoredProjectFixture fixture)
         Assert.Equal(Hex(fixture.NupkgSha512("Microsoft.NETCore.App.Runtime.linux-x64", version)), (string)pack["checksums"]![0]!["checksumValue"]!);
         Assert.Equal("MIT", (string)pack["licenseDeclared"]!);
         Assert.Contains(("SPDXRef-RootPackage", (string)pack["SPDXID"]!), SpdxRelationships(spdx, "DEPENDS_ON"));
-        Assert.Contains(purl, CycloneDxDependsOn(Parse(documents.CycloneDx), "pkg:nuget/App@1.2.3"));
+        Assert.Contains(purl, CycloneDxDependsOn(Parse(documents.CycloneDx), "project:App@1.2.3"));
     }
 
     [Fact]

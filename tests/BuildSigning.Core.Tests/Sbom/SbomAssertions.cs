@@ -18,9 +18,23 @@ internal static class SbomAssertions
 
     public static JsonObject Parse(byte[] json) => JsonNode.Parse(json)!.AsObject();
 
-    public static JsonObject SpdxPackageByPurl(JsonObject document, string purl) =>
-        document["packages"]!.AsArray().Select(p => p!.AsObject())
-            .Single(p => p["externalRefs"]?.AsArray().Any(r => (string)r!["referenceLocator"]! == purl) == true);
+    /// <summary>
+    /// The SPDX package with this purl, or for "project:&lt;name&gt;@&lt;version&gt;" (the CycloneDX bom-ref of the root and of
+    /// project references, which have no purl) the package of that name and version without a purl.
+    /// </summary>
+    public static JsonObject SpdxPackageByPurl(JsonObject document, string purl)
+    {
+        var packages = document["packages"]!.AsArray().Select(p => p!.AsObject());
+        if (purl.StartsWith("project:", StringComparison.Ordinal))
+        {
+            string name = purl["project:".Length..purl.LastIndexOf('@')], version = purl[(purl.LastIndexOf('@') + 1)..];
+            return packages.Single(p => (string?)p["name"] == name && (string?)p["versionInfo"] == version && SpdxPurl(p) is null);
+        }
+        return packages.Single(p => SpdxPurl(p) == purl);
+    }
+
+    public static string? SpdxPurl(JsonObject package) =>
+        package["externalRefs"]?.AsArray().FirstOrDefault(r => (string)r!["referenceType"]! == "purl")?["referenceLocator"]?.GetValue<string>();
 
     public static string SpdxIdByPurl(JsonObject document, string purl) => (string)SpdxPackageByPurl(document, purl)["SPDXID"]!;
 
