@@ -7,19 +7,39 @@ namespace BuildSigning.IntegrationTests;
 /// <summary>
 /// The product as a user gets it: the BuildSigning package and the buildsign tool packed from this repository into a
 /// local feed, consumed by temporary projects with an isolated NuGet packages folder and an isolated BUILDSIGNING_HOME.
-/// Packed once per test run.
+/// Packed once per test run and shared by every collection (the collections run in parallel); removed when the test
+/// process exits.
 /// </summary>
 public sealed class PackagedBuildSigning : IDisposable
 {
-    private readonly TempDirectory _root = new("bsint");
+    private static readonly object Gate = new();
+    private static (TempDirectory Root, string Version)? s_packed;
+    private readonly TempDirectory _root;
 
     public PackagedBuildSigning()
     {
         RepositoryRoot = typeof(PackagedBuildSigning).Assembly.GetCustomAttribute<RepositoryRootAttribute>()!.Path;
-        Feed = Directory.CreateDirectory(_root.Combine("feed")).FullName;
-        PackagesFolder = Directory.CreateDirectory(_root.Combine("nuget-packages")).FullName;
-        Home = Directory.CreateDirectory(_root.Combine("buildsigning-home")).FullName;
-        ToolPath = _root.Combine("tools");
+        lock (Gate)
+        {
+            _root = s_packed?.Root ?? new TempDirectory("bsint");
+            Feed = Directory.CreateDirectory(_root.Combine("feed")).FullName;
+            PackagesFolder = Directory.CreateDirectory(_root.Combine("nuget-packages")).FullName;
+            Home = Directory.CreateDirectory(_root.Combine("buildsigning-home")).FullName;
+            ToolPath = _root.Combine("tools");
+            if (s_packed is { } packed)
+            {
+                Version = packed.Version;
+                return;
+            }
+            Version = Pack();
+            s_packed = (_root, Version);
+            var root = _root;
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => root.Dispose();
+        }
+    }
+
+    private string Pack()
+    {
 
         foreach (string project in new[] { "src/BuildSigning.Tasks/BuildSigning.Tasks.csproj", "src/BuildSigning.Cli/BuildSigning.Cli.csproj" })
         {
@@ -27,8 +47,8 @@ public sealed class PackagedBuildSigning : IDisposable
                 "--artifacts-path", _root.Combine("pack-artifacts")));
         }
         string package = Directory.GetFiles(Feed, "BuildSigning.*.nupkg").Single(p => !Path.GetFileName(p).StartsWith("BuildSigning.Cli.", StringComparison.Ordinal));
-        Version = Regex.Match(Path.GetFileName(package), @"^BuildSigning\.(.+)\.nupkg$").Groups[1].Value;
-        Require(Dotnet(_root.Path, "tool", "install", "BuildSigning.Cli", "--tool-path", ToolPath, "--add-source", Feed, "--version", Version));
+        string version = Regex.Match(Path.GetFileName(package), @"^BuildSigning\.(.+)\.nupkg$").Groups[1].Value;
+        Require(Dotnet(_root.Path, "tool", "install", "BuildSigning.Cli", "--tool-path", ToolPath, "--add-source", Feed, "--version", version));
         File.WriteAllText(_root.Combine("nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
@@ -40,10 +60,11 @@ public sealed class PackagedBuildSigning : IDisposable
         File.WriteAllText(_root.Combine("Directory.Build.props"), $"""
             <Project>
               <PropertyGroup>
-                <BuildSigningVersion>{Version}</BuildSigningVersion>
+                <BuildSigningVersion>{version}</BuildSigningVersion>
               </PropertyGroup>
             </Project>
             """);
+        return version;
     }
 
     public string RepositoryRoot { get; }
@@ -112,11 +133,22 @@ public sealed class PackagedBuildSigning : IDisposable
         return result;
     }
 
-    public void Dispose() => _root.Dispose();
+    /// <summary>The packed product outlives each collection: other collections may still be using it.</summary>
+    public void Dispose() { }
 }
 
+/// <summary>
+/// Integration classes run in two collections, in parallel (one per core), over the same packed product: restore, pack and
+/// signing tests here, publish-heavy SBOM and project-type tests in <see cref="PackagedPublishCollection"/>.
+/// </summary>
 [CollectionDefinition(Name)]
 public sealed class PackagedCollection : ICollectionFixture<PackagedBuildSigning>
 {
     public const string Name = "packaged BuildSigning";
+}
+
+[CollectionDefinition(Name)]
+public sealed class PackagedPublishCollection : ICollectionFixture<PackagedBuildSigning>
+{
+    public const string Name = "packaged BuildSigning, publish";
 }

@@ -12,7 +12,7 @@ namespace BuildSigning.IntegrationTests;
 /// pass with no unexpected file, and every file in the publish folder must be a subject of the signed statement and a file
 /// of the SPDX SBOM. Each publish goes to a folder outside its project, so the Web SDK's content globs never pick it up.
 /// </summary>
-[Collection(PackagedCollection.Name)]
+[Collection(PackagedPublishCollection.Name)]
 public sealed class ProjectTypePublishTests(PackagedBuildSigning product, ITestOutputHelper output)
 {
     private const string Rid = "linux-x64";

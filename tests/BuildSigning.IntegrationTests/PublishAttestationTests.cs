@@ -16,7 +16,7 @@ namespace BuildSigning.IntegrationTests;
 /// sha256sum, openssl and the packed buildsign tool. Three publishes are made once per run and shared: tests read them, copy
 /// them before tampering, and publish the same project again only into other folders or with nothing changed.
 /// </summary>
-[Collection(PackagedCollection.Name)]
+[Collection(PackagedPublishCollection.Name)]
 public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestOutputHelper output)
 {
     private const string Framework = "net10.0";

@@ -2,7 +2,7 @@ using BuildSigning.TestSupport;
 
 namespace BuildSigning.IntegrationTests;
 
-[Collection(PackagedCollection.Name)]
+[Collection(PackagedPublishCollection.Name)]
 public sealed class PublishSigningTests(PackagedBuildSigning product)
 {
     private const string BundleRelativePath = ".buildsigning/files.sigstore.json";

@@ -1,7 +1,7 @@
 namespace BuildSigning.IntegrationTests;
 
 /// <summary>The samples do what their comments say, through the packed package, so they cannot quietly rot.</summary>
-[Collection(PackagedCollection.Name)]
+[Collection(PackagedPublishCollection.Name)]
 public sealed class SampleTests(PackagedBuildSigning product)
 {
     [Fact]

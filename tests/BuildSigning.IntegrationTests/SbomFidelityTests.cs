@@ -13,7 +13,7 @@ namespace BuildSigning.IntegrationTests;
 /// (Swashbuckle.AspNetCore: build/*.props only, its Swagger DLLs come from its dependencies), published once and shared,
 /// checked against the restore's project.assets.json, the nuspecs in the package folder and the app's runtimeconfig.json.
 /// </summary>
-[Collection(PackagedCollection.Name)]
+[Collection(PackagedPublishCollection.Name)]
 public sealed class SbomFidelityTests(PackagedBuildSigning product, ITestOutputHelper output)
 {
     private const string Framework = "net10.0";
