@@ -33,6 +33,7 @@ internal static class VerifyCommand
         command.SetAction(parse => BuildSignCommand.Run(error, () =>
         {
             string path = parse.GetValue(pathArgument)!;
+            if (!File.Exists(path) && !Directory.Exists(path)) throw Errors.Create("PathNotFound", null, Path.GetFullPath(path));
             if (IsPackage(path))
             {
                 NuGetTrustedRoots.Require();
