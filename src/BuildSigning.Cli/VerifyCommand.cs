@@ -115,6 +115,10 @@ internal static class VerifyCommand
         if (report.Problems.Count == 0)
         {
             output.WriteLine($"{indent}Verified {report.FilesChecked} files in {report.Directory} ({what}); {report.FileStatements.Count} signed statement(s) by key {signers}.");
+            foreach (var timestamp in report.FileStatements.SelectMany(s => s.Timestamps).DistinctBy(t => (t.Time, t.TsaCertificate.Thumbprint)))
+            {
+                output.WriteLine($"{indent}  file statements: RFC 3161 timestamp {timestamp.Time:u} by {timestamp.TsaCertificate.Subject}");
+            }
             foreach (var attestation in report.Attestations)
             {
                 output.WriteLine($"{indent}  {Path.GetFileName(attestation.BundlePath)}: {PredicateSummary.Describe(attestation.Statement)} (signature verified{Timestamps(attestation)})");
