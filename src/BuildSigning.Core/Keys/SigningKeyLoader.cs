@@ -208,7 +208,7 @@ public static class SigningKeyLoader
         return environment(passwordVariable) ?? throw Errors.KeyPasswordVariableNotSet(path, passwordVariable);
     }
 
-    private static X509Certificate2 LoadCertificate(string path)
+    internal static X509Certificate2 LoadCertificate(string path)
     {
         if (Directory.Exists(path)) throw Errors.CertificateFileUnusable(path, "it is a folder, not a certificate file.");
         if (!File.Exists(path)) throw Errors.CertificateFileUnusable(path, "the file does not exist.");
