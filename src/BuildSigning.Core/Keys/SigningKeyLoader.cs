@@ -210,7 +210,7 @@ public static class SigningKeyLoader
         return password.Length > 0 ? password : throw Errors.KeyPasswordVariableEmpty(passwordVariable, path);
     }
 
-    private static X509Certificate2 LoadCertificate(string path)
+    internal static X509Certificate2 LoadCertificate(string path)
     {
         if (Directory.Exists(path)) throw Errors.CertificateFileUnusable(path, "it is a folder, not a certificate file.");
         if (!File.Exists(path)) throw Errors.CertificateFileUnusable(path, "the file does not exist.");
