@@ -84,6 +84,19 @@ public sealed record SbomInput
     /// <summary>The published files (publish only), each with SHA-256 and SHA-1 (SPDX requires SHA-1).</summary>
     public IReadOnlyList<SbomFile>? Files { get; init; }
 
+    /// <summary>
+    /// Pack only: the package entries the document cannot list because they are the SBOMs themselves (a document cannot
+    /// contain its own digest). Non-null means <see cref="Files"/> is the package's file inventory, read from the packed
+    /// .nupkg; the documents then say what is left out and why.
+    /// </summary>
+    public IReadOnlyList<string>? UnlistedEntries { get; init; }
+
+    internal string? InventoryComment => UnlistedEntries is { } unlisted
+        ? $"Every entry of the package is listed with its SHA-256 and SHA-1, read from the .nupkg after pack, except {string.Join(", ", unlisted.Order(StringComparer.Ordinal))}: "
+          + "this document is one of them, and a document cannot contain its own digest (nor, therefore, the digest of the package that holds it). "
+          + "The NuGet signature (.signature.p7s) is added after this document is written and is not listed either."
+        : null;
+
     /// <summary>The document's creation time: <see cref="SourceDateEpoch.Resolve(Func{string, string?}, DateTimeOffset, out Diagnostics.Diagnostic?)"/>.</summary>
     public required DateTimeOffset Created { get; init; }
 

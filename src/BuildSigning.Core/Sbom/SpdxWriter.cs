@@ -108,6 +108,7 @@ public static class SpdxWriter
         w.WriteString("SPDXID", "SPDXRef-DOCUMENT");
         w.WriteString("name", $"{input.ProjectName} {input.ProjectVersion} ({input.TargetDescription})");
         w.WriteString("documentNamespace", documentNamespace);
+        if (input.InventoryComment is { } inventory) w.WriteString("comment", inventory);
         w.WriteStartObject("creationInfo");
         w.WriteString("created", SbomJson.Timestamp(input.Created));
         w.WriteStartArray("creators");
@@ -189,6 +190,14 @@ public static class SpdxWriter
         // A shared framework must be installed before the app runs, and is not in its output: a prerequisite, not a dependency it ships.
         foreach (string frameworkId in ids.Frameworks) WriteRelationship(w, RootId, "HAS_PREREQUISITE", frameworkId);
         foreach (string fileId in ids.Files) WriteRelationship(w, RootId, "CONTAINS", fileId);
+        // Where each published file came from: extracted unchanged from a package's .nupkg (the package element is that archive,
+        // filesAnalyzed false, so it may not CONTAINS files), or built from a project reference.
+        var origins = model.FileOrigins(input);
+        for (int i = 0; i < origins.Length; i++)
+        {
+            if (origins[i] is not { } origin || !ids.Components.TryGetValue(origin, out string? componentId)) continue;
+            WriteRelationship(w, ids.Files[i], model.Find(origin)?.Kind == SbomComponentKind.Project ? "GENERATED_FROM" : "EXPANDED_FROM_ARCHIVE", componentId);
+        }
         WriteRelationship(w, ids.Sdk, "BUILD_TOOL_OF", RootId);
         w.WriteEndArray();
         w.WriteEndObject();
@@ -213,6 +222,12 @@ public static class SpdxWriter
 #pragma warning restore CA5350
             w.WriteStartObject("packageVerificationCode");
             w.WriteString("packageVerificationCodeValue", code);
+            if (input.UnlistedEntries is { Count: > 0 } unlisted)
+            {
+                w.WriteStartArray("packageVerificationCodeExcludedFiles");
+                foreach (string entry in unlisted.Order(StringComparer.Ordinal)) w.WriteStringValue("./" + Normalize(entry));
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
         w.WriteString("licenseConcluded", NoAssertion);
