@@ -7,7 +7,14 @@ using BuildSigning.Core.Hashing;
 namespace BuildSigning.Core.Sbom;
 
 /// <summary>A runtime pack a self-contained app ships (from @(ResolvedRuntimePack): NuGetPackageId, NuGetPackageVersion, PackageDirectory).</summary>
-public sealed record RuntimePackReference(string Id, string Version, string? PackageDirectory = null);
+public sealed record RuntimePackReference(string Id, string Version, string? PackageDirectory = null)
+{
+    /// <summary>
+    /// The pack's files a publish copies (MSBuild's @(RuntimePackAsset): the file's full path as PackagePath, its
+    /// DestinationSubPath as PublishPath). Empty: the pack folder's runtimes/&lt;rid&gt;/ files, by file name.
+    /// </summary>
+    public IReadOnlyList<AssetsRuntimeFile> Files { get; init; } = [];
+}
 
 public enum SbomComponentKind
 {
@@ -106,7 +113,7 @@ public sealed class SbomModel
             if (resolved.ContainsKey(pack.Id)) continue;
             var library = new AssetsTargetLibrary(pack.Id, pack.Version, "package", new Dictionary<string, string>())
             {
-                RuntimeFiles = RuntimePackFiles(pack.PackageDirectory),
+                RuntimeFiles = pack.Files.Count > 0 ? pack.Files : RuntimePackFiles(pack.PackageDirectory),
             };
             resolved[pack.Id] = library;
             libraries.Add(library);
@@ -134,7 +141,8 @@ public sealed class SbomModel
                 : Package(assets, library, info, packDirectories.GetValueOrDefault(library.Key), dependsOn, warnings, out directory));
             foreach (var file in library.RuntimeFiles)
             {
-                string? source = directory is null ? null : Path.Combine(directory, file.PackagePath.Replace('/', Path.DirectorySeparatorChar));
+                string? source = Path.IsPathRooted(file.PackagePath) ? file.PackagePath
+                    : directory is null ? null : Path.Combine(directory, file.PackagePath.Replace('/', Path.DirectorySeparatorChar));
                 if (!origins.TryGetValue(file.PublishPath, out var list)) origins[file.PublishPath] = list = [];
                 if (!list.Exists(o => string.Equals(o.Key, library.Key, StringComparison.OrdinalIgnoreCase))) list.Add(new FileOrigin(library.Key, source));
             }
