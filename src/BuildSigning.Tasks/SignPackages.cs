@@ -24,6 +24,8 @@ public sealed class SignPackages : AttestingTask
     public string? PackageHashAlgorithm { get; set; }
     public bool OverwritePackageSignature { get; set; }
     public bool OutputFileNamesWithoutVersion { get; set; }
+    /// <summary>$(PackageLicenseFile): the licence file inside the package, the packed project's licence when no expression is set.</summary>
+    public string? PackageLicenseFile { get; set; }
 
     [Output] public ITaskItem[] WrittenFiles { get; private set; } = [];
 
@@ -78,11 +80,18 @@ public sealed class SignPackages : AttestingTask
     {
         if (SbomFiles.Length == 0) return [];
         var unlisted = SbomFiles.Select(f => f.GetMetadata("PackagePath")).Distinct(StringComparer.Ordinal).ToArray();
+        string? licenseFile = NullIfEmpty(PackageLicenseFile)?.Replace('\\', '/').TrimStart('/');
+        string? licenseText = null;
         using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
         {
             foreach (var item in SbomFiles)
             {
                 if (zip.GetEntry(item.GetMetadata("PackagePath")) is null) throw Errors.PackageSbomEntryMissing(package, item.GetMetadata("PackagePath"), item.GetMetadata("TargetFramework"));
+            }
+            if (licenseFile is not null && zip.GetEntry(licenseFile) is { } licenseEntry && licenseEntry.Length <= MaxLicenseBytes)
+            {
+                using var reader = new StreamReader(licenseEntry.Open(), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+                licenseText = reader.ReadToEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
             }
         }
         var inventory = PackageInventory.Read(package, unlisted);
@@ -96,7 +105,11 @@ public sealed class SignPackages : AttestingTask
             TargetFramework = group.Key;
             var options = AttestationOptions("pack");
             if (options is null) return [];
-            options = options with { WriteProvenance = false, Sbom = options.Sbom with { UnlistedEntries = unlisted } };
+            options = options with
+            {
+                WriteProvenance = false,
+                Sbom = options.Sbom with { UnlistedEntries = unlisted, LicenseFile = licenseFile, LicenseFileText = licenseText },
+            };
             foreach (var document in BuildAttestations.Create(options, inventory, warnings))
             {
                 string format = document.Name == BuildAttestations.SpdxName ? "spdx" : "cdx";
@@ -110,6 +123,9 @@ public sealed class SignPackages : AttestingTask
         Log.LogMessage(MessageImportance.Normal, $"BuildSigning: listed {inventory.Count} files of {package} in its {contents.Count} embedded SBOM(s).");
         return documents;
     }
+
+    /// <summary>A licence file larger than this is referenced by name only (as for a dependency's).</summary>
+    private const int MaxLicenseBytes = 64 * 1024;
 
     /// <summary>
     /// With OutputFileNamesWithoutVersion, SDKs up to 10.0.4xx still name the versioned file in @(NuGetPackOutput)

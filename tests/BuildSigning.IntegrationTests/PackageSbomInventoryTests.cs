@@ -112,10 +112,21 @@ public sealed class PackageSbomInventoryTests(PackagedBuildSigning product, ITes
         {
             string spdxText = ReadEntry(zip, "buildsigning/sbom.net10.0.spdx.json");
             ValidSpdx(spdxText);
-            AssertSpdxInventory(Parse(spdxText), entries, sbomEntries, sha256, sha1);
+            var packageSpdx = Parse(spdxText);
+            AssertSpdxInventory(packageSpdx, entries, sbomEntries, sha256, sha1);
             string bomText = ReadEntry(zip, "buildsigning/sbom.net10.0.cdx.json");
             ValidCycloneDx(bomText);
-            AssertCycloneDxInventory(Parse(bomText), entries, sha256);
+            var packageBom = Parse(bomText);
+            AssertCycloneDxInventory(packageBom, entries, sha256);
+
+            // The package's own licence is that file, with its text, in both formats.
+            var described = packageSpdx["packages"]!.AsArray().Single(p => (string?)p!["SPDXID"] == "SPDXRef-RootPackage")!;
+            string rootLicense = (string)described["licenseDeclared"]!;
+            Assert.StartsWith("LicenseRef-", rootLicense);
+            Assert.Equal(licence, (string?)packageSpdx["hasExtractedLicensingInfos"]!.AsArray().Single(l => (string?)l!["licenseId"] == rootLicense)!["extractedText"]);
+            var rootLicenseObject = packageBom["metadata"]!["component"]!["licenses"]![0]!["license"]!;
+            Assert.Equal("License file 'LICENSE.txt'", (string?)rootLicenseObject["name"]);
+            Assert.Equal(licence, (string?)rootLicenseObject["text"]!["content"]);
         }
 
         // An app that uses the package: its SBOMs carry the licence text and link Fabrikam.Licensed.dll to the package.

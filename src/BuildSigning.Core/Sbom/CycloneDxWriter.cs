@@ -170,6 +170,7 @@ public static class CycloneDxWriter
         w.WriteString("version", input.ProjectVersion);
         if (input.Description is not null) w.WriteString("description", input.Description);
         if (input.LicenseExpression is { } e && SpdxExpression.IsValid(e)) WriteExpression(w, e);
+        else if (input.HasLicenseFile) WriteLicenseFile(w, input.LicenseFile!, input.LicenseFileText);
         if (input.Copyright is not null) w.WriteString("copyright", input.Copyright);
         if (input.RootPurl is { } rootPurl) w.WriteString("purl", rootPurl);
         WriteExternalReferences(w, SbomModel.AbsoluteHttpUrl(input.ProjectUrl), input.Repository);
@@ -252,14 +253,7 @@ public static class CycloneDxWriter
             }
             else
             {
-                w.WriteString("name", $"License file '{c.License.FileName}'");
-                if (c.License.FileText is { } text)
-                {
-                    w.WriteStartObject("text");
-                    w.WriteString("contentType", "text/plain");
-                    w.WriteString("content", text);
-                    w.WriteEndObject();
-                }
+                WriteLicenseFileBody(w, c.License.FileName!, c.License.FileText);
             }
             w.WriteEndObject();
             w.WriteEndObject();
@@ -319,6 +313,28 @@ public static class CycloneDxWriter
             w.WriteEndObject();
         }
         w.WriteEndArray();
+    }
+
+    /// <summary>A licence that is a file inside the package: its name and, when it could be read, its text.</summary>
+    private static void WriteLicenseFile(Utf8JsonWriter w, string fileName, string? text)
+    {
+        w.WriteStartArray("licenses");
+        w.WriteStartObject();
+        w.WriteStartObject("license");
+        WriteLicenseFileBody(w, fileName, text);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndArray();
+    }
+
+    private static void WriteLicenseFileBody(Utf8JsonWriter w, string fileName, string? text)
+    {
+        w.WriteString("name", $"License file '{fileName}'");
+        if (text is null) return;
+        w.WriteStartObject("text");
+        w.WriteString("contentType", "text/plain");
+        w.WriteString("content", text);
+        w.WriteEndObject();
     }
 
     /// <summary>One listed SPDX licence as license.id (what scanners match licence policies on); any other expression as expression.</summary>

@@ -46,6 +46,16 @@ public sealed record SbomInput
     public string? LicenseExpression { get; init; }
 
     /// <summary>
+    /// Pack: $(PackageLicenseFile), the licence file inside the package (used when no expression is set), with its text as
+    /// packed (null when it could not be read or is too large to embed).
+    /// </summary>
+    public string? LicenseFile { get; init; }
+
+    public string? LicenseFileText { get; init; }
+
+    internal bool HasLicenseFile => LicenseFile is not null && !(LicenseExpression is { } e && SpdxExpression.IsValid(e));
+
+    /// <summary>
     /// Who supplies the root: $(Authors), else $(Company), when set to something other than the SDK's default (the
     /// assembly name). Null: NOASSERTION.
     /// </summary>

@@ -17,6 +17,7 @@ public static class SpdxWriter
     private const string NoAssertion = "NOASSERTION";
     private const string RootId = "SPDXRef-RootPackage";
     private const string NamespacePlaceholder = "https://buildsigning.dev/spdx/placeholder";
+    private const string RootLicenseKey = "root-file:";
 
     public static byte[] Write(SbomModel model, SbomInput input)
     {
@@ -85,6 +86,10 @@ public static class SpdxWriter
                 licenseRefs["file:" + c.Key] = (allocator.Allocate("License", c.Name, c.Version, "file").Replace("SPDXRef-License-", "LicenseRef-", StringComparison.Ordinal), c.License.FileName);
             }
         }
+        if (input.HasLicenseFile)
+        {
+            licenseRefs[RootLicenseKey] = (allocator.Allocate("License", input.ProjectName, input.ProjectVersion, "file").Replace("SPDXRef-License-", "LicenseRef-", StringComparison.Ordinal), input.LicenseFile!);
+        }
         var sorted = input.SortedFiles;
         var files = new string[sorted.Count];
         for (int i = 0; i < sorted.Count; i++) files[i] = allocator.Allocate("File", Normalize(sorted[i].RelativePath));
@@ -119,7 +124,7 @@ public static class SpdxWriter
         w.WriteEndObject();
 
         w.WriteStartArray("packages");
-        WriteRoot(w, input, files);
+        WriteRoot(w, input, files, ids.LicenseRefs);
         foreach (var c in model.Components) WriteComponent(w, c, ids);
         var frameworks = input.SortedFrameworks;
         for (int i = 0; i < frameworks.Count; i++) WriteFramework(w, frameworks[i], ids.Frameworks[i]);
@@ -157,6 +162,11 @@ public static class SpdxWriter
                     w.WriteStartArray("seeAlsos");
                     w.WriteStringValue(value);
                     w.WriteEndArray();
+                }
+                else if (key == RootLicenseKey)
+                {
+                    w.WriteString("extractedText", input.LicenseFileText ?? $"The license is the file '{value}' inside package {input.ProjectName} {input.ProjectVersion}.");
+                    w.WriteString("name", $"{input.ProjectName} {input.ProjectVersion} license ({value})");
                 }
                 else
                 {
@@ -203,7 +213,7 @@ public static class SpdxWriter
         w.WriteEndObject();
     }
 
-    private static void WriteRoot(Utf8JsonWriter w, SbomInput input, IReadOnlyList<SbomFile> files)
+    private static void WriteRoot(Utf8JsonWriter w, SbomInput input, IReadOnlyList<SbomFile> files, Dictionary<string, (string Id, string Url)> licenseRefs)
     {
         w.WriteStartObject();
         w.WriteString("SPDXID", RootId);
@@ -231,7 +241,8 @@ public static class SpdxWriter
             w.WriteEndObject();
         }
         w.WriteString("licenseConcluded", NoAssertion);
-        w.WriteString("licenseDeclared", input.LicenseExpression is { } e && SpdxExpression.IsValid(e) ? e : NoAssertion);
+        w.WriteString("licenseDeclared", input.LicenseExpression is { } e && SpdxExpression.IsValid(e) ? e
+            : input.HasLicenseFile ? licenseRefs[RootLicenseKey].Id : NoAssertion);
         w.WriteString("copyrightText", input.Copyright ?? NoAssertion);
         WriteAuthors(w, input.Authors);
         if (input.Description is not null) w.WriteString("description", input.Description);

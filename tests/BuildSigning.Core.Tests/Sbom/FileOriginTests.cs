@@ -151,6 +151,20 @@ public sealed class FileOriginTests
         Assert.Contains("cannot contain its own digest", (string?)spdx["comment"]);
         var bom = Parse(documents.CycloneDx);
         Assert.Contains("cannot contain its own digest", (string?)bom["annotations"]![0]!["text"]);
+        Assert.Equal("NOASSERTION", (string?)rootPackage["licenseDeclared"]);
+
+        // A packed licence file is the root's licence: a LicenseRef with the text, and a CycloneDX licence name with the text.
+        var licensed = SbomDocuments.Generate(SbomModel.FromAssetsFile(assets, "net8.0", "linux-x64"), input with { LicenseFile = "LICENSE.txt", LicenseFileText = "Terms.\n" });
+        ValidSpdx(licensed.Spdx);
+        ValidCycloneDx(licensed.CycloneDx);
+        var licensedSpdx = Parse(licensed.Spdx);
+        string reference = (string)licensedSpdx["packages"]!.AsArray().Single(p => (string?)p!["SPDXID"] == "SPDXRef-RootPackage")!["licenseDeclared"]!;
+        Assert.StartsWith("LicenseRef-", reference);
+        Assert.Equal("Terms.\n", (string?)licensedSpdx["hasExtractedLicensingInfos"]!.AsArray().Single(l => (string?)l!["licenseId"] == reference)!["extractedText"]);
+        Assert.Equal("Terms.\n", (string?)Parse(licensed.CycloneDx)["metadata"]!["component"]!["licenses"]![0]!["license"]!["text"]!["content"]);
+        // An expression wins over the file.
+        var both = Parse(SpdxWriter.Write(SbomModel.FromAssetsFile(assets, "net8.0", "linux-x64"), input with { LicenseFile = "LICENSE.txt", LicenseExpression = "MIT" }));
+        Assert.Equal("MIT", (string?)both["packages"]!.AsArray().Single(p => (string?)p!["SPDXID"] == "SPDXRef-RootPackage")!["licenseDeclared"]);
         Assert.DoesNotContain("evidence", Encoding.UTF8.GetString(documents.CycloneDx));
     }
 
