@@ -45,6 +45,35 @@ public sealed class PackageSbomInventoryTests(PackagedBuildSigning product, ITes
     }
 
     [Fact]
+    public void BuildsignVerify_RejectsAPackageChangedAndSignedAgain_WhoseFilesNoLongerMatchItsSbom()
+    {
+        var library = PackedLibrary.Get(product);
+        string folder = Directory.CreateDirectory(Path.Combine(product.Root, "repacked")).FullName;
+        string package = Path.Combine(folder, Path.GetFileName(library.Nupkg));
+        File.Copy(library.Nupkg, package, overwrite: true);
+        var intact = product.BuildSign("verify", package, "--key", product.DevelopmentPublicKey);
+        Assert.True(intact.ExitCode == 0, intact.ToString());
+
+        // A tool changes a DLL, drops the NuGet signature and signs again: NuGet's integrity check passes, the SBOM does not.
+        using (var zip = ZipFile.Open(package, ZipArchiveMode.Update))
+        {
+            zip.GetEntry(".signature.p7s")!.Delete();
+            using var stream = zip.GetEntry("lib/net10.0/Contoso.Signed.dll")!.Open();
+            stream.Seek(0, SeekOrigin.End);
+            stream.WriteByte(0);
+        }
+        using var certificate = TestCertificates.CreateSelfSignedCodeSigning("CN=Repacker Test Signing, O=Repacker");
+        string pfx = TestCertificates.ExportPfx(certificate, Path.Combine(folder, "repacker.pfx"), "repacker-password");
+        PackagedBuildSigning.Require(product.Dotnet(folder, "nuget", "sign", package, "--certificate-path", pfx, "--certificate-password", "repacker-password", "--overwrite"));
+
+        var verify = product.BuildSign("verify", package, "--key", product.DevelopmentPublicKey);
+        output.WriteLine(verify.ToString());
+        Assert.True(verify.ExitCode != 0, verify.ToString());
+        Assert.Contains("error BS6026", verify.Output);
+        Assert.Contains("'lib/net10.0/Contoso.Signed.dll' has SHA-256", verify.Output);
+    }
+
+    [Fact]
     public void TwoCleanPacksWithSourceDateEpoch_GiveByteIdenticalEntriesAndSboms()
     {
         var library = PackedLibrary.Get(product);
