@@ -50,7 +50,11 @@ public sealed class PackageSbomInventoryTests(PackagedBuildSigning product, ITes
         var library = PackedLibrary.Get(product);
         string folder = Directory.CreateDirectory(Path.Combine(product.Root, "repacked")).FullName;
         string package = Path.Combine(folder, Path.GetFileName(library.Nupkg));
-        File.Copy(library.Nupkg, package, overwrite: true);
+        // The package with its bundles beside it.
+        foreach (string file in Directory.GetFiles(Path.GetDirectoryName(library.Nupkg)!, Path.GetFileName(library.Nupkg) + "*"))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
+        }
         var intact = product.BuildSign("verify", package, "--key", product.DevelopmentPublicKey);
         Assert.True(intact.ExitCode == 0, intact.ToString());
 
