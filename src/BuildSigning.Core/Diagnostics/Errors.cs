@@ -40,6 +40,12 @@ public static class Errors
     public static BuildSigningException KeyOutputExists(string path) => Create(nameof(KeyOutputExists), null, path);
     public static BuildSigningException KeygenPasswordVariableNotSet(string variable) => Create(nameof(KeygenPasswordVariableNotSet), null, variable);
     public static BuildSigningException NoVerificationKey() => Create(nameof(NoVerificationKey), null);
+    public static BuildSigningException UsageError(string problem, string command) => Create(nameof(UsageError), null, EndSentence(problem), command);
+    public static BuildSigningException NotAVerifiablePath(string path) => Create(nameof(NotAVerifiablePath), null, path);
+    public static BuildSigningException DevelopmentKeyMissing(string path) => Create(nameof(DevelopmentKeyMissing), null, path);
+    public static BuildSigningException FingerprintOnlyForPackages(string path) => Create(nameof(FingerprintOnlyForPackages), null, path);
+    public static BuildSigningException NoSignedPackageContent(string path, string pattern) => Create(nameof(NoSignedPackageContent), null, path, pattern);
+    public static BuildSigningException KeyPasswordVariableEmpty(string variable, string path) => Create(nameof(KeyPasswordVariableEmpty), null, variable, path);
     public static BuildSigningException AssetsFileMissing(string path) => Create(nameof(AssetsFileMissing), null, path);
     public static BuildSigningException AssetsFileCorrupt(string path, string reason, Exception? e = null) => Create(nameof(AssetsFileCorrupt), e, path, EndSentence(reason));
     public static BuildSigningException AssetsTargetMissing(string path, string target, string available) => Create(nameof(AssetsTargetMissing), null, path, target, available);
@@ -60,6 +66,10 @@ public static class Errors
     public static BuildSigningException PackageHashAlgorithmUnknown(string value) => Create(nameof(PackageHashAlgorithmUnknown), null, value);
     public static BuildSigningException PackageSbomMismatch(string entry, string package, string describes, string expected) => Create(nameof(PackageSbomMismatch), null, entry, package, describes, expected);
     public static BuildSigningException PackageNotSigned(string package) => Create(nameof(PackageNotSigned), null, package);
+    public static BuildSigningException PackageContentsNotSigned(string package, string reason) => Create(nameof(PackageContentsNotSigned), null, package, EndSentence(reason));
+    public static BuildSigningException PackageContentsInvalid(string package, string entry, string problem) => Create(nameof(PackageContentsInvalid), null, package, entry, EndSentence(problem));
+    public static BuildSigningException PackageCertificateNotPinned(string package, string subject, string fingerprint, string issues) =>
+        Create(nameof(PackageCertificateNotPinned), null, package, subject, fingerprint, issues.TrimEnd('.'));
     public static BuildSigningException PackageNuGetSignatureInvalid(string package, string reason) => Create(nameof(PackageNuGetSignatureInvalid), null, package, EndSentence(reason));
     public static BuildSigningException PackageCertificateNotExpected(string package, string actual, string expected) => Create(nameof(PackageCertificateNotExpected), null, package, actual, expected);
     public static BuildSigningException NuGetTrustedRootsMissing(string bundle) => Create(nameof(NuGetTrustedRootsMissing), null, bundle);

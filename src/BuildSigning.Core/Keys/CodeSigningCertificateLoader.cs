@@ -154,6 +154,7 @@ public static class CodeSigningCertificateLoader
     {
         string? password = passwordVariable is { Length: > 0 } variable ? environment(variable) : null;
         if (passwordVariable is { Length: > 0 } && password is null) throw Errors.KeyPasswordVariableNotSet(path, passwordVariable);
+        if (passwordVariable is { Length: > 0 } && password is "") throw Errors.KeyPasswordVariableEmpty(passwordVariable, path);
 
         X509Certificate2Collection certificates;
         try
