@@ -18,6 +18,9 @@ namespace BuildSigning.Benchmarks;
 ///                                                    SbomDocuments.Generate (SPDX + CycloneDX) for the assets file (N published files
 ///                                                    listed, the first M of them the packages' runtime assets, linked to their packages;
 ///                                                    --parse: also parse both documents, as a publish does to sign them)
+///   sign-key KEY [--pin-variable NAME] [--statements N] [--bytes N] [--repeat N]
+///                                                        opens KEY (a key file or a pkcs11: URI) and signs N statements of the given size, as
+///                                                        one build does; prints the median open and sign times over the repetitions
 ///   bdn [BenchmarkDotNet arguments]                      the in-process BenchmarkDotNet suites (Benchmarks/*.cs)
 /// Each whole-process mode prints one "result key=value ..." line; times are wall-clock seconds inside the process.
 /// </summary>
@@ -41,6 +44,7 @@ public static class Program
                 "verify-deps" => VerifyDependencies(rest),
                 "sbom" => Sbom(rest),
                 "bdn" => RunBenchmarkDotNet(rest),
+                "sign-key" => SignWithKey(rest),
                 _ => Usage(args[0]),
             };
         }
@@ -180,4 +184,35 @@ public static class Program
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>What a build pays for its key: opening it (a file read, or module load + login for a token) and one signature per statement.</summary>
+    private static int SignWithKey(string[] args)
+    {
+        string key = Positional(args, "sign-key KEY");
+        string? pinVariable = Option(args, "--pin-variable");
+        int statements = int.Parse(Option(args, "--statements") ?? "4", CultureInfo.InvariantCulture);
+        int bytes = int.Parse(Option(args, "--bytes") ?? "300000", CultureInfo.InvariantCulture);
+        int repeat = int.Parse(Option(args, "--repeat") ?? "20", CultureInfo.InvariantCulture);
+        byte[] statement = new byte[bytes];
+        new Random(7).NextBytes(statement);
+        var open = new List<double>();
+        var sign = new List<double>();
+        for (int i = 0; i < repeat; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var signingKey = BuildSigning.Core.Keys.SigningKeyResolver.Resolve(
+                new BuildSigning.Core.Keys.KeyConfiguration(key, pinVariable, null, RequireSigningKey: true));
+            open.Add(watch.Elapsed.TotalMilliseconds);
+            watch.Restart();
+            for (int s = 0; s < statements; s++) signingKey.Sign(statement);
+            sign.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        static double Median(List<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        }
+        Console.WriteLine(FormattableString.Invariant($"result open_ms={Median(open):F2} sign_ms={Median(sign):F2} statements={statements} bytes={bytes} repeat={repeat}"));
+        return 0;
+    }
 }
