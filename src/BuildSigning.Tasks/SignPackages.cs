@@ -38,7 +38,8 @@ public sealed class SignPackages : AttestingTask
 
         // Pack skips writing a package whose inputs did not change (reproducible builds, SOURCE_DATE_EPOCH): such a package
         // is still the one signed and attested last time, so it is left alone rather than signed twice.
-        var unchanged = packages.Where(p => PackageAttestor.IsUpToDate(p, key)).ToHashSet(StringComparer.Ordinal);
+        var recorder = ResolveRecorder("pack");
+        var unchanged = packages.Where(p => PackageAttestor.IsUpToDate(p, key, recorder?.TransparencyLogUrl is not null)).ToHashSet(StringComparer.Ordinal);
         foreach (string package in unchanged) Log.LogMessage(MessageImportance.High, $"BuildSigning: {package} is unchanged; its signatures stand.");
         packages = packages.Where(p => !unchanged.Contains(p)).ToArray();
         var written = unchanged.SelectMany(PackageAttestor.ExistingBundles).ToList();
@@ -56,7 +57,7 @@ public sealed class SignPackages : AttestingTask
         foreach (string package in packages)
         {
             bool isSymbols = package.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase);
-            written.AddRange(PackageAttestor.Attest(package, isSymbols ? [] : documents, key, timestampUrl));
+            written.AddRange(PackageAttestor.Attest(package, isSymbols ? [] : documents, key, timestampUrl, recorder));
             Log.LogMessage(MessageImportance.High, $"BuildSigning: attested {package} with key {key.Id.Hex}");
         }
         if (key.IsDevelopmentKey) LogWarning(SigningKeyResolver.DevelopmentKeyWarning(string.Join(", ", packages.Select(Path.GetFileName)), key));

@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BuildSigning.Core.Diagnostics;
+using BuildSigning.Core.Hashing;
+
+namespace BuildSigning.Core.Transparency;
+
+/// <summary>One signing event as the audit log records it.</summary>
+public sealed record AuditEvent
+{
+    public DateTimeOffset Time { get; init; }
+    /// <summary>build, publish, pack (statements), or pack-file (the message signature over a package file).</summary>
+    public string EventKind { get; init; } = "";
+    public string KeyId { get; init; } = "";
+    /// <summary>file, development or certificate.</summary>
+    public string KeyKind { get; init; } = "";
+    /// <summary>The certificate subject when the key has a certificate.</summary>
+    public string? Signer { get; init; }
+    /// <summary>sha256:&lt;hex&gt; of the signed statement (the DSSE payload) or of the signed file.</summary>
+    public string StatementDigest { get; init; } = "";
+    public string? PredicateType { get; init; }
+    public int SubjectCount { get; init; }
+    public string? Bundle { get; init; }
+    public string? Project { get; init; }
+    public string? Configuration { get; init; }
+    public string? Commit { get; init; }
+    public string? BuilderId { get; init; }
+    public string? TransparencyLog { get; init; }
+    public long? TransparencyLogIndex { get; init; }
+}
+
+/// <summary>A line of the audit log as read back.</summary>
+public sealed record AuditRecord(int Line, long Sequence, JsonObject Json)
+{
+    public string? Text(string name) => Json[name] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+}
+
+/// <summary>
+/// An append-only JSON Lines file of signing events. Every line carries <c>seq</c> (1, 2, ...) and <c>previous</c>, the
+/// SHA-256 (hex) of the line before it without its newline (null on the first line), so deleting, editing or reordering a
+/// line breaks the chain at the next one. Appends hold an exclusive lock on the file (FileShare.None: flock on Unix), so
+/// parallel builds that share one log append whole lines in turn. Deleting lines at the END leaves no trace in the chain
+/// itself: keep a copy of the last hash elsewhere, or check the logged transparency-log indexes.
+/// </summary>
+public static class AuditLog
+{
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(60);
+
+    public static void Append(string path, AuditEvent e)
+    {
+        path = Path.GetFullPath(path);
+        var deadline = DateTime.UtcNow + LockTimeout;
+        while (true)
+        {
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+            }
+            catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(25 + Random.Shared.Next(50));
+                continue;
+            }
+            catch (IOException ex) when (ex is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException)
+            {
+                throw Errors.AuditLogBusy(path, (int)LockTimeout.TotalSeconds);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw Errors.AuditLogWriteFailed(path, ex);
+            }
+            using (stream)
+            {
+                try
+                {
+                    var (sequence, previous) = LastLine(stream);
+                    byte[] line = Format(e, sequence + 1, previous);
+                    stream.Seek(0, SeekOrigin.End);
+                    stream.Write([.. line, (byte)'\n']);
+                    stream.Flush(flushToDisk: true);
+                    return;
+                }
+                catch (IOException ex)
+                {
+                    throw Errors.AuditLogWriteFailed(path, ex);
+                }
+            }
+        }
+    }
+
+    /// <summary>The JSON line for an event (fields in a fixed order, compact).</summary>
+    public static byte[] Format(AuditEvent e, long sequence, string? previous)
+    {
+        var json = new JsonObject
+        {
+            ["seq"] = sequence,
+            ["time"] = e.Time.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+            ["event"] = e.EventKind,
+            ["keyId"] = e.KeyId,
+            ["keyKind"] = e.KeyKind,
+            ["signer"] = e.Signer,
+            ["statementDigest"] = e.StatementDigest,
+            ["predicateType"] = e.PredicateType,
+            ["subjectCount"] = e.SubjectCount,
+            ["bundle"] = e.Bundle,
+            ["project"] = e.Project,
+            ["configuration"] = e.Configuration,
+            ["commit"] = e.Commit,
+            ["builderId"] = e.BuilderId,
+            ["tlog"] = e.TransparencyLog,
+            ["tlogIndex"] = e.TransparencyLogIndex,
+            ["previous"] = previous,
+        };
+        return Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+    }
+
+    /// <summary>The last line's sequence number and hash; (0, null) for an empty file. A damaged tail is refused.</summary>
+    private static (long Sequence, string? Hash) LastLine(FileStream stream)
+    {
+        long length = stream.Length;
+        if (length == 0) return (0, null);
+        int window = (int)Math.Min(length, 1 << 20);
+        byte[] tail = new byte[window];
+        stream.Seek(length - window, SeekOrigin.Begin);
+        stream.ReadExactly(tail);
+        if (tail[^1] != (byte)'\n') throw new IOException("its last line is incomplete (no newline at the end): the log is damaged; run 'buildsign audit verify' on it");
+        int start = Array.LastIndexOf(tail, (byte)'\n', window - 2) + 1;
+        if (start == 0 && window < length) throw new IOException("its last line is longer than 1 MiB");
+        var line = tail.AsSpan(start, window - 1 - start);
+        long sequence;
+        try
+        {
+            sequence = JsonNode.Parse(line) is JsonObject o && o["seq"] is JsonValue v && v.TryGetValue(out long s) ? s
+                : throw new IOException("its last line has no seq number: run 'buildsign audit verify' on it");
+        }
+        catch (JsonException)
+        {
+            throw new IOException("its last line is not JSON: run 'buildsign audit verify' on it");
+        }
+        return (sequence, Hex.Lower(SHA256.HashData(line)));
+    }
+
+    /// <summary>Reads every line and checks the chain; throws BS7022 naming the first line that breaks it.</summary>
+    public static IReadOnlyList<AuditRecord> Verify(string path)
+    {
+        byte[] content;
+        try
+        {
+            content = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Errors.AuditLogUnreadable(path, e);
+        }
+        var records = new List<AuditRecord>();
+        string? previous = null;
+        int offset = 0, number = 0;
+        while (offset < content.Length)
+        {
+            number++;
+            int end = Array.IndexOf(content, (byte)'\n', offset);
+            if (end < 0) throw Errors.AuditLogBroken(path, number, "the line is incomplete (the file does not end with a newline)");
+            var line = content.AsSpan(offset, end - offset);
+            JsonObject json;
+            try
+            {
+                json = JsonNode.Parse(line) as JsonObject ?? throw new JsonException("not an object");
+            }
+            catch (JsonException)
+            {
+                throw Errors.AuditLogBroken(path, number, "the line is not a JSON object");
+            }
+            if (!(json["seq"] is JsonValue sv && sv.TryGetValue(out long seq)) || seq != number)
+            {
+                throw Errors.AuditLogBroken(path, number, $"its seq is {json["seq"]?.ToJsonString() ?? "missing"}, expected {number}");
+            }
+            string? recorded = json["previous"] is JsonValue pv && pv.TryGetValue(out string? p) ? p : null;
+            if (!string.Equals(recorded, previous, StringComparison.Ordinal))
+            {
+                throw Errors.AuditLogBroken(path, number, previous is null
+                    ? "the first line must have previous: null"
+                    : "its previous hash is not the SHA-256 of line " + (number - 1) + " (that line was edited, or a line between them was deleted)");
+            }
+            records.Add(new AuditRecord(number, seq, json));
+            previous = Hex.Lower(SHA256.HashData(line));
+            offset = end + 1;
+        }
+        return records;
+    }
+}
