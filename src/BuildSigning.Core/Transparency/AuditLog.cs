@@ -49,7 +49,8 @@ public static class AuditLog
 {
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(60);
 
-    public static void Append(string path, AuditEvent e)
+    /// <summary>Appends the event; with <paramref name="sign"/>, the line carries <c>"sig"</c>, the signer's signature over the line without it.</summary>
+    public static void Append(string path, AuditEvent e, Func<byte[], byte[]>? sign = null)
     {
         path = Path.GetFullPath(path);
         var deadline = DateTime.UtcNow + LockTimeout;
@@ -79,6 +80,7 @@ public static class AuditLog
                 {
                     var (sequence, previous) = LastLine(stream);
                     byte[] line = Format(e, sequence + 1, previous);
+                    if (sign is not null) line = [.. line.AsSpan(0, line.Length - 1), .. Encoding.UTF8.GetBytes($",\"sig\":\"{Convert.ToBase64String(sign(line))}\"}}")];
                     stream.Seek(0, SeekOrigin.End);
                     stream.Write([.. line, (byte)'\n']);
                     stream.Flush(flushToDisk: true);
@@ -144,8 +146,12 @@ public static class AuditLog
         return (sequence, Hex.Lower(SHA256.HashData(line)));
     }
 
-    /// <summary>Reads every line and checks the chain; throws BS7022 naming the first line that breaks it.</summary>
-    public static IReadOnlyList<AuditRecord> Verify(string path)
+    /// <summary>
+    /// Reads every line and checks the chain; throws BS7022 naming the first line that breaks it. With
+    /// <paramref name="keys"/>, every line must also carry a signature that verifies with the key its keyId names (which
+    /// also catches an edit of the last line, the one no later hash covers).
+    /// </summary>
+    public static IReadOnlyList<AuditRecord> Verify(string path, IReadOnlyCollection<Keys.VerificationKey>? keys = null)
     {
         byte[] content;
         try
@@ -185,10 +191,31 @@ public static class AuditLog
                     ? "the first line must have previous: null"
                     : "its previous hash is not the SHA-256 of line " + (number - 1) + " (that line was edited, or a line between them was deleted)");
             }
+            if (keys is { Count: > 0 } && SignatureProblem(line, json, keys) is { } problem) throw Errors.AuditLogBroken(path, number, problem);
             records.Add(new AuditRecord(number, seq, json));
             previous = Hex.Lower(SHA256.HashData(line));
             offset = end + 1;
         }
         return records;
+    }
+
+    private static string? SignatureProblem(ReadOnlySpan<byte> line, JsonObject json, IReadOnlyCollection<Keys.VerificationKey> keys)
+    {
+        string? keyId = json["keyId"] is JsonValue k && k.TryGetValue(out string? id) ? id : null;
+        var key = keys.FirstOrDefault(candidate => candidate.Id.Hex == keyId);
+        if (key is null) return $"it was signed by key {keyId ?? "(none)"}, which is not among the keys given";
+        int at = line.LastIndexOf(",\"sig\":\""u8);
+        if (at < 0 || json["sig"] is not JsonValue sv || !sv.TryGetValue(out string? sig)) return "it carries no signature";
+        byte[] signed = [.. line[..at], (byte)'}'];
+        byte[] signature;
+        try
+        {
+            signature = Convert.FromBase64String(sig);
+        }
+        catch (FormatException)
+        {
+            return "its signature is not base64";
+        }
+        return key.Verify(signed, signature) ? null : "its signature does not verify (the line was edited)";
     }
 }

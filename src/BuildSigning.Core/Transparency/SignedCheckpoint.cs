@@ -25,7 +25,9 @@ public sealed record SignedCheckpoint(string Origin, long TreeSize, byte[] RootH
     {
         string note = $"{origin}\n{treeSize.ToString(CultureInfo.InvariantCulture)}\n{Convert.ToBase64String(rootHash)}\n";
         byte[] signature = sign(Encoding.UTF8.GetBytes(note));
-        return $"{note}\n{EmDash} {origin} {Convert.ToBase64String([.. logId.AsSpan(0, 4), .. signature])}\n";
+        // The signer's name has no spaces (Rekor: origin "rekor.sigstore.dev - <tree id>", name "rekor.sigstore.dev").
+        string name = origin.Split(' ')[0];
+        return $"{note}\n{EmDash} {name} {Convert.ToBase64String([.. logId.AsSpan(0, 4), .. signature])}\n";
     }
 
     public static SignedCheckpoint? TryParse(string envelope, out string reason)

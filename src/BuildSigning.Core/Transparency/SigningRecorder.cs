@@ -42,7 +42,7 @@ public sealed class SigningRecorder
                 SubjectCount = statement?.Subjects.Count ?? 0,
                 TransparencyLog = bundle.TlogEntries.Count > 0 ? TransparencyLogUrl?.OriginalString : null,
                 TransparencyLogIndex = bundle.TlogEntries.Count > 0 ? bundle.TlogEntries[0].LogIndex : null,
-            });
+            }, data => key.Sign(data));
         }
         return bundle;
     }
@@ -56,7 +56,7 @@ public sealed class SigningRecorder
         {
             EventKind = Context.EventKind + "-file",
             SubjectCount = 1,
-        });
+        }, data => key.Sign(data));
     }
 
     private AuditEvent Event(SigningKey key, string digest, string? bundlePath) => new()
