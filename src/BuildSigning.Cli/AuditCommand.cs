@@ -16,13 +16,25 @@ internal static class AuditCommand
             Description = "Signers' public keys (PEM): every line must then carry a valid signature by the key it names (this also catches an edited last line).",
             AllowMultipleArgumentsPerToken = false,
         };
-        var verify = new Command("verify", "Check the hash chain of an audit log; names the first line that was deleted, edited or reordered.") { verifyLog, verifyKeys };
+        var verifyLogKeys = new Option<string[]>("--transparency-log-key")
+        {
+            Description = "A trusted transparency log's public key (PEM): each logged index is then checked against the verified entry in the bundle the line names.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var verify = new Command("verify", "Check the hash chain of an audit log; names the first line that was deleted, edited or reordered.") { verifyLog, verifyKeys, verifyLogKeys };
         verify.SetAction(parse => BuildSignCommand.Run(error, () =>
         {
             string path = parse.GetValue(verifyLog)!;
             var keys = VerifyCommand.LoadKeys(parse.GetValue(verifyKeys) ?? [], trustDevelopmentKey: false, required: false);
+            var logKeys = TransparencyLogVerifier.LoadKeys(parse.GetValue(verifyLogKeys) ?? []);
             var records = AuditLog.Verify(path, keys);
             output.WriteLine($"Verified {path}: {records.Count} signing event(s), hash chain intact{(keys.Count > 0 ? ", every line signed by its key" : "")}.");
+            if (logKeys.Count > 0)
+            {
+                var (checkedCount, skipped) = AuditLogTransparency.Verify(path, records, logKeys);
+                output.WriteLine($"  transparency log: {checkedCount} logged index(es) proven by the entries in their bundles"
+                    + (skipped > 0 ? $"; {skipped} not checked (their bundle is gone or was signed again since)" : "") + ".");
+            }
             return ExitCodes.Success;
         }));
 

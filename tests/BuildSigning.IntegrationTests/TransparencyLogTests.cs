@@ -64,6 +64,10 @@ public sealed class TransparencyLogTests(PackagedBuildSigning product) : IDispos
         // The audit log: one signed line per new signature of both publishes, chained.
         var auditVerify = product.BuildSign("audit", "verify", audit, "--key", product.DevelopmentPublicKey);
         Assert.True(auditVerify.ExitCode == 0, auditVerify.ToString());
+        // Every logged index of the second publish's bundles is proven by their entries (the first publish's are too: out1 was not re-signed).
+        var auditWithLog = product.BuildSign("audit", "verify", audit, "--transparency-log-key", logKey);
+        Assert.True(auditWithLog.ExitCode == 0, auditWithLog.ToString());
+        Assert.Contains("logged index(es) proven by the entries in their bundles", auditWithLog.StandardOutput);
         var lines = File.ReadAllLines(audit);
         Assert.True(lines.Length >= bundles.Length * 2, $"{lines.Length} audit lines for {bundles.Length} bundles per publish");
         Assert.All(lines, l => Assert.NotNull(JsonNode.Parse(l)!["tlogIndex"]));

@@ -99,6 +99,7 @@ public static class Errors
     public static BuildSigningException AuditLogWriteFailed(string path, Exception e) => Create(nameof(AuditLogWriteFailed), e, path, Sentence(e));
     public static BuildSigningException AuditLogBusy(string path, int seconds) => Create(nameof(AuditLogBusy), null, path, seconds);
     public static BuildSigningException AuditLogBroken(string path, int line, string reason) => Create(nameof(AuditLogBroken), null, path, line, reason.TrimEnd('.'));
+    public static BuildSigningException AuditLogNotInTransparencyLog(string path, int line, long index, string bundle, string reason) => Create(nameof(AuditLogNotInTransparencyLog), null, path, line, index, bundle, reason.TrimEnd('.'));
     public static BuildSigningException AuditLogUnreadable(string path, Exception e) => Create(nameof(AuditLogUnreadable), e, path, Sentence(e));
 
     /// <summary>Exception messages become the middle sentence of ours; make sure it ends like one.</summary>

@@ -219,3 +219,57 @@ public static class AuditLog
         return key.Verify(signed, signature) ? null : "its signature does not verify (the line was edited)";
     }
 }
+
+/// <summary>Checks the transparency-log indexes an audit log records against the entries in the bundles it names.</summary>
+public static class AuditLogTransparency
+{
+    /// <summary>
+    /// For every line with a tlogIndex whose bundle still holds the statement the line records (same digest): the bundle's
+    /// entry must carry that index, be from a trusted log, verify (body, SET, inclusion proof, checkpoint) and record the
+    /// line's key. Returns (checked, skipped: bundle gone or re-signed since); throws BS7024 for the first line that fails.
+    /// </summary>
+    public static (int Checked, int Skipped) Verify(string path, IReadOnlyList<AuditRecord> records, IReadOnlyCollection<Keys.VerificationKey> logKeys)
+    {
+        int verified = 0, skipped = 0;
+        foreach (var record in records)
+        {
+            if (record.Json["tlogIndex"] is not JsonValue iv || !iv.TryGetValue(out long index)) continue;
+            string? bundlePath = record.Text("bundle");
+            Attestations.SigstoreBundle? bundle = null;
+            try
+            {
+                if (bundlePath is not null && File.Exists(bundlePath)) bundle = Attestations.SigstoreBundle.TryParse(File.ReadAllBytes(bundlePath), out _);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+            if (bundle?.Dsse is not { } envelope || "sha256:" + Hex.Lower(SHA256.HashData(envelope.Payload)) != record.Text("statementDigest"))
+            {
+                skipped++;
+                continue;
+            }
+            var entry = bundle.TlogEntries.FirstOrDefault(e => e.LogIndex == index);
+            if (entry is null) throw Errors.AuditLogNotInTransparencyLog(path, record.Line, index, bundlePath!, "the bundle carries no entry with that index");
+            var logKey = logKeys.FirstOrDefault(k => SHA256.HashData(k.SubjectPublicKeyInfo).AsSpan().SequenceEqual(entry.LogId));
+            if (logKey is null) throw Errors.AuditLogNotInTransparencyLog(path, record.Line, index, bundlePath!, $"the entry is from log {Hex.Lower(entry.LogId)}, whose key was not given");
+            var body = DsseLogBody.TryParse(entry.CanonicalizedBody, out string reason);
+            if (body is null) throw Errors.AuditLogNotInTransparencyLog(path, record.Line, index, bundlePath!, reason);
+            Keys.VerificationKey signer;
+            try
+            {
+                signer = Keys.VerificationKey.FromPem(Encoding.UTF8.GetString(body.Signatures[0].VerifierPem), bundlePath!);
+            }
+            catch (Exception e) when (e is BuildSigningException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+            {
+                throw Errors.AuditLogNotInTransparencyLog(path, record.Line, index, bundlePath!, "the entry names no usable verifier");
+            }
+            if (signer.Id.Hex != record.Text("keyId")) throw Errors.AuditLogNotInTransparencyLog(path, record.Line, index, bundlePath!, $"the entry records key {signer.Id.Hex}, the line {record.Text("keyId")}");
+            if (TransparencyLogVerifier.Check(entry, envelope, signer, logKey) is { } failure)
+            {
+                throw Errors.AuditLogNotInTransparencyLog(path, record.Line, index, bundlePath!, $"the entry fails the {failure.Check} check: {failure.Reason}");
+            }
+            verified++;
+        }
+        return (verified, skipped);
+    }
+}

@@ -81,3 +81,42 @@ public sealed class AuditLogTests : IDisposable
         Assert.Equal(40, AuditLog.Verify(LogPath, [key.PublicKey]).Count);
     }
 }
+
+public sealed class AuditLogTransparencyTests : IDisposable
+{
+    private readonly TempDirectory _temp = new("bs-audit-tlog");
+    private readonly RekorTestLog _log = new();
+
+    public void Dispose()
+    {
+        _log.Dispose();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public void Logged_indexes_are_proven_by_the_bundles_and_a_changed_index_is_BS7024()
+    {
+        using var key = TestKeys.LoadSigningKey(_temp, TestKeyKind.EcdsaP256);
+        string log = _temp.Combine("audit.jsonl");
+        var recorder = new SigningRecorder { AuditLogPath = log, TransparencyLogUrl = _log.Url, Context = new SigningContext("publish") };
+        for (int i = 0; i < 3; i++)
+        {
+            string bundle = _temp.Combine($"b{i}.sigstore.json");
+            File.WriteAllBytes(bundle, AttestationSigner.SignStatement(new InTotoStatement([new Subject("a", new string('a', 64))], "https://example.com/p", new()), key, recorder: recorder, bundlePath: bundle).ToJsonBytes());
+        }
+        var records = AuditLog.Verify(log);
+        Assert.Equal((3, 0), AuditLogTransparency.Verify(log, records, [_log.PublicKey]));
+
+        // Rewrite line 2 with another index (and re-chain everything after it, as a careful forger would).
+        var lines = File.ReadAllLines(log);
+        lines[1] = lines[1].Replace("\"tlogIndex\":1", "\"tlogIndex\":7", StringComparison.Ordinal);
+        File.WriteAllText(log, string.Join("\n", lines) + "\n");
+        var e = Assert.Throws<BuildSigningException>(() => AuditLogTransparency.Verify(log, AuditLogParse(log), [_log.PublicKey]));
+        Assert.Equal("BS7024", e.Diagnostic.Code);
+        Assert.Contains("Line 2", e.Message);
+    }
+
+    /// <summary>The records without the chain check (the chain is broken on purpose above).</summary>
+    private static IReadOnlyList<AuditRecord> AuditLogParse(string path) =>
+        File.ReadAllLines(path).Select((l, i) => new AuditRecord(i + 1, i + 1, (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(l)!)).ToArray();
+}
