@@ -126,6 +126,33 @@ public sealed class TransparencyLogTests(PackagedBuildSigning product) : IDispos
     }
 
     [Fact]
+    public void Pack_logs_every_statement_beside_the_package_and_buildsign_verify_checks_them()
+    {
+        var library = PackedLibrary.Get(product);
+        string audit = Path.Combine(library.ProjectDirectory, "pack-audit.jsonl");
+        var pack = library.Pack("out-tlog", null, "dotnet", $"-p:BuildSigningTransparencyLogUrl={_log.Url}", $"-p:BuildSigningAuditLog={audit}");
+        Assert.True(pack.ExitCode == 0, pack.ToString());
+        string folder = library.OutputDirectory("out-tlog");
+        string nupkg = Path.Combine(folder, $"{PackedLibrary.Id}.{PackedLibrary.Version}.nupkg");
+        var statements = Directory.GetFiles(folder, Path.GetFileName(nupkg) + ".*.sigstore.json");
+        Assert.Equal(1 + 2 * PackedLibrary.Frameworks.Length, statements.Length); // provenance, two SBOMs per framework
+        foreach (string bundle in statements) Assert.Equal("dsse", (string?)Entry(bundle)["kindVersion"]!["kind"]);
+
+        string logKey = _log.WritePublicKey(library.ProjectDirectory);
+        var verify = product.BuildSign("verify", nupkg, "--key", product.DevelopmentPublicKey,
+            "--certificate-fingerprint", library.DevelopmentCertificateFingerprint, "--transparency-log-key", logKey);
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Equal(statements.Length, CountOccurrences(verify.StandardOutput, "(body, SET, inclusion proof and checkpoint verified)"));
+
+        // The audit log: the statements of the .nupkg, plus one pack-file line per package file (.nupkg and .snupkg).
+        var auditVerify = product.BuildSign("audit", "verify", audit, "--key", product.DevelopmentPublicKey, "--transparency-log-key", logKey);
+        Assert.True(auditVerify.ExitCode == 0, auditVerify.ToString());
+        var events = File.ReadAllLines(audit).Select(l => (string)JsonNode.Parse(l)!["event"]!).ToArray();
+        Assert.Equal(statements.Length, events.Count(e => e == "pack"));
+        Assert.Equal(2, events.Count(e => e == "pack-file"));
+    }
+
+    [Fact]
     public void An_unreachable_log_fails_the_publish_and_leaves_no_bundle_claiming_an_entry()
     {
         string project = product.CopySample("tlog-unreachable");
