@@ -136,7 +136,7 @@ public static class AuditLog
         long sequence;
         try
         {
-            sequence = JsonNode.Parse(line) is JsonObject o && o["seq"] is JsonValue v && v.TryGetValue(out long s) ? s
+            sequence = JsonNode.Parse(line, documentOptions: CanonicalJson.Strict) is JsonObject o && o["seq"] is JsonValue v && v.TryGetValue(out long s) ? s
                 : throw new IOException("its last line has no seq number: run 'buildsign audit verify' on it");
         }
         catch (JsonException)
@@ -171,10 +171,14 @@ public static class AuditLog
             int end = Array.IndexOf(content, (byte)'\n', offset);
             if (end < 0) throw Errors.AuditLogBroken(path, number, "the line is incomplete (the file does not end with a newline)");
             var line = content.AsSpan(offset, end - offset);
+            if (Json.UntrustedJson.FindInvalidText(line) is { } invalid)
+            {
+                throw Errors.AuditLogBroken(path, number, "the line is not valid JSON text: " + Json.UntrustedJson.InvalidTextReason(invalid).TrimEnd('.'));
+            }
             JsonObject json;
             try
             {
-                json = JsonNode.Parse(line) as JsonObject ?? throw new JsonException("not an object");
+                json = JsonNode.Parse(line, documentOptions: CanonicalJson.Strict) as JsonObject ?? throw new JsonException("not an object");
             }
             catch (JsonException)
             {

@@ -11,6 +11,9 @@ namespace BuildSigning.Core.Transparency;
 /// </summary>
 public static class CanonicalJson
 {
+    /// <summary>How BuildSigning reads JSON from a log or an audit file: a repeated member is an error, not a choice.</summary>
+    public static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
+
     public static byte[] Serialize(JsonNode? node)
     {
         var text = new StringBuilder();

@@ -85,7 +85,7 @@ public sealed record DsseLogBody(string EnvelopeSha256Hex, string PayloadSha256H
         reason = "";
         try
         {
-            if (JsonNode.Parse(body) is not JsonObject root) { reason = "the body is not a JSON object"; return null; }
+            if (JsonNode.Parse(body, documentOptions: CanonicalJson.Strict) is not JsonObject root) { reason = "the body is not a JSON object"; return null; }
             if ((string?)root["kind"] != Kind || (string?)root["apiVersion"] != ApiVersion)
             {
                 reason = $"the body is of kind '{(string?)root["kind"]}' version '{(string?)root["apiVersion"]}', not dsse 0.0.1";
@@ -121,7 +121,7 @@ public sealed record DsseLogBody(string EnvelopeSha256Hex, string PayloadSha256H
         {
             logged = VerificationKey.FromPem(Encoding.UTF8.GetString(Signatures[0].VerifierPem), "the log entry's verifier");
         }
-        catch (Diagnostics.BuildSigningException)
+        catch (Exception e) when (e is Diagnostics.BuildSigningException or CryptographicException or ArgumentException)
         {
             return "its verifier is not a PEM public key";
         }

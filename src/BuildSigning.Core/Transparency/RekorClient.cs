@@ -100,14 +100,14 @@ public static class RekorClient
     /// <summary>Reads a POST /api/v1/log/entries answer: <c>{"&lt;uuid&gt;": LogEntry}</c> with exactly one entry.</summary>
     public static (string Uuid, TransparencyLogEntry Entry) ParseResponse(byte[] json)
     {
-        if (JsonNode.Parse(json) is not JsonObject root || root.Count != 1) throw new FormatException("the answer is not an object with exactly one entry");
+        if (JsonNode.Parse(json, documentOptions: CanonicalJson.Strict) is not JsonObject root || root.Count != 1) throw new FormatException("the answer is not an object with exactly one entry");
         var (uuid, node) = root.First();
         if (node is not JsonObject value) throw new FormatException("the entry is not an object");
         byte[] body = Convert.FromBase64String((string?)value["body"] ?? throw new FormatException("the entry has no body"));
         if (value["verification"] is not JsonObject verification) throw new FormatException("the entry has no verification");
         if (verification["inclusionProof"] is not JsonObject proof) throw new FormatException("the entry has no verification.inclusionProof");
         string kind = "", version = "";
-        if (JsonNode.Parse(body) is JsonObject bodyObject)
+        if (JsonNode.Parse(body, documentOptions: CanonicalJson.Strict) is JsonObject bodyObject)
         {
             kind = (string?)bodyObject["kind"] ?? "";
             version = (string?)bodyObject["apiVersion"] ?? "";
@@ -138,7 +138,7 @@ public static class RekorClient
     {
         try
         {
-            return JsonNode.Parse(reply) is JsonObject o && o["message"] is JsonValue m && m.TryGetValue(out string? text) ? text : null;
+            return JsonNode.Parse(reply, documentOptions: CanonicalJson.Strict) is JsonObject o && o["message"] is JsonValue m && m.TryGetValue(out string? text) ? text : null;
         }
         catch (JsonException)
         {
