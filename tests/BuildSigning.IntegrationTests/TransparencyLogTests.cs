@@ -144,11 +144,12 @@ public sealed class TransparencyLogTests(PackagedBuildSigning product) : IDispos
         Assert.True(verify.ExitCode == 0, verify.ToString());
         Assert.Equal(statements.Length, CountOccurrences(verify.StandardOutput, "(body, SET, inclusion proof and checkpoint verified)"));
 
-        // The audit log: the statements of the .nupkg, plus one pack-file line per package file (.nupkg and .snupkg).
+        // The audit log: the statements beside the .nupkg and the one carried inside it (.buildsigning/package.sigstore.json),
+        // plus one pack-file line per package file (.nupkg and .snupkg).
         var auditVerify = product.BuildSign("audit", "verify", audit, "--key", product.DevelopmentPublicKey, "--transparency-log-key", logKey);
         Assert.True(auditVerify.ExitCode == 0, auditVerify.ToString());
         var events = File.ReadAllLines(audit).Select(l => (string)JsonNode.Parse(l)!["event"]!).ToArray();
-        Assert.Equal(statements.Length, events.Count(e => e == "pack"));
+        Assert.Equal(statements.Length + 1, events.Count(e => e == "pack"));
         Assert.Equal(2, events.Count(e => e == "pack-file"));
     }
 

@@ -15,7 +15,7 @@ public sealed record AuditEvent
     /// <summary>build, publish, pack (statements), or pack-file (the message signature over a package file).</summary>
     public string EventKind { get; init; } = "";
     public string KeyId { get; init; } = "";
-    /// <summary>file, development or certificate.</summary>
+    /// <summary>file, development, pkcs11 or certificate.</summary>
     public string KeyKind { get; init; } = "";
     /// <summary>The certificate subject when the key has a certificate.</summary>
     public string? Signer { get; init; }

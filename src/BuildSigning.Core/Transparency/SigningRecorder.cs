@@ -63,7 +63,8 @@ public sealed class SigningRecorder
     {
         Time = DateTimeOffset.UtcNow,
         KeyId = key.Id.Hex,
-        KeyKind = key.Certificate is not null ? "certificate" : key.IsDevelopmentKey ? "development" : "file",
+        KeyKind = key.Source.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase) ? "pkcs11"
+            : key.Certificate is not null ? "certificate" : key.IsDevelopmentKey ? "development" : "file",
         Signer = key.Certificate?.Subject,
         StatementDigest = digest,
         Bundle = bundlePath,
