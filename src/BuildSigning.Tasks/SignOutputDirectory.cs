@@ -30,6 +30,7 @@ public sealed class SignOutputDirectory : AttestingTask
             NullIfEmpty(DigestCacheFile))
         {
             TimestampUrl = ResolveTimestampUrl(),
+            Recorder = ResolveRecorder(Kind),
             AllowExternalLinks = AllowExternalLinks,
             Algorithms = attestations is null ? DigestAlgorithms.Sha256 : DigestAlgorithms.Sha256 | DigestAlgorithms.Sha1,
             Attestations = attestations is null ? null : (names, digests) => BuildAttestations.ForFiles(attestations, names, digests, warnings),
