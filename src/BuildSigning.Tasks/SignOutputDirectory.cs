@@ -44,7 +44,7 @@ public sealed class SignOutputDirectory : AttestingTask
         if (key.IsDevelopmentKey) LogWarning(SigningKeyResolver.DevelopmentKeyWarning(Directory, key));
         if (result.BundlesWritten.Count > 0)
         {
-            Log.LogMessage(MessageImportance.High, $"BuildSigning: signed {result.FileCount} files in {Directory} with key {key.Id.Hex} ({result.FilesRead} read, {result.BundlesWritten.Count} bundle(s) written)");
+            Log.LogMessage(MessageImportance.Normal, $"BuildSigning: signed {result.FileCount} files in {Directory} with key {key.Id.Hex} ({result.FilesRead} read, {result.BundlesWritten.Count} bundle(s) written)");
         }
         else
         {

@@ -44,7 +44,7 @@ public sealed class SignPackages : AttestingTask
         // is still the one signed and attested last time, so it is left alone rather than signed twice.
         var recorder = ResolveRecorder("pack");
         var unchanged = packages.Where(p => PackageAttestor.IsUpToDate(p, key, recorder?.TransparencyLogUrl is not null)).ToHashSet(StringComparer.Ordinal);
-        foreach (string package in unchanged) Log.LogMessage(MessageImportance.High, $"BuildSigning: {package} is unchanged; its signatures stand.");
+        foreach (string package in unchanged) Log.LogMessage(MessageImportance.Normal, $"BuildSigning: {package} is unchanged; its signatures stand.");
         packages = packages.Where(p => !unchanged.Contains(p)).ToArray();
         var written = unchanged.SelectMany(PackageAttestor.ExistingBundles).ToList();
         if (packages.Length == 0)
@@ -80,7 +80,7 @@ public sealed class SignPackages : AttestingTask
             var documents = isSymbols ? [] : sboms[package].ToList();
             if (!isSymbols && provenance is not null) documents.Add(provenance);
             written.AddRange(PackageAttestor.Attest(package, documents, key, timestampUrl, recorder));
-            Log.LogMessage(MessageImportance.High, $"BuildSigning: attested {package} with key {key.Id.Hex}");
+            Log.LogMessage(MessageImportance.Low, $"BuildSigning: attested {package} with key {key.Id.Hex}");
         }
         if (key.IsDevelopmentKey) LogWarning(SigningKeyResolver.DevelopmentKeyWarning(string.Join(", ", packages.Select(Path.GetFileName)), key));
         WrittenFiles = written.Select(f => (ITaskItem)new TaskItem(f)).ToArray();
@@ -167,7 +167,7 @@ public sealed class SignPackages : AttestingTask
         {
             var result = NuGetPackageSigner.Sign(package, certificate, options);
             foreach (string warning in result.Warnings) Log.LogMessage(MessageImportance.Normal, $"NuGet signing {Path.GetFileName(package)}: {warning}");
-            Log.LogMessage(MessageImportance.High,
+            Log.LogMessage(MessageImportance.Normal,
                 $"BuildSigning: author-signed {package} (certificate SHA-256 {result.CertificateFingerprint}{(result.Timestamp is { } t ? $", timestamp {t:u}" : ", no timestamp")})");
             if (certificate.IsDevelopmentCertificate)
             {
