@@ -26,13 +26,28 @@ internal static class VerifyCommand
         {
             Description = "For a package: the SHA-256 fingerprint (hex) its NuGet author signature must have.",
         };
+        var policyOption = new Option<string?>("--policy")
+        {
+            Description = "Deployment gate: check the folder or package against this gate policy (keys, k-of-n approvals, required attestations, provenance and SBOM rules).",
+        };
+        var formatOption = new Option<string>("--format")
+        {
+            Description = "With --policy: 'text' (one line per check, the default) or 'json' (a stable object for pipelines).",
+            DefaultValueFactory = _ => "text",
+        };
+        formatOption.AcceptOnlyFromAmong("text", "json");
         var command = new Command("verify", "Verify a signed output directory file by file, or a package's NuGet signature, SBOMs and bundles (deployment gate).")
         {
-            pathArgument, keyOption, developmentKeyOption, fingerprintOption,
+            pathArgument, keyOption, developmentKeyOption, fingerprintOption, policyOption, formatOption,
         };
         command.SetAction(parse => BuildSignCommand.Run(error, () =>
         {
             string path = parse.GetValue(pathArgument)!;
+            if (parse.GetValue(policyOption) is { Length: > 0 } policy)
+            {
+                return GateCommand.Run(path, policy, parse.GetValue(formatOption) == "json", (parse.GetValue(keyOption) ?? []).Length > 0 || parse.GetValue(developmentKeyOption), output, error);
+            }
+            if (parse.GetValue(formatOption) == "json") throw Errors.GateFormatNeedsPolicy();
             if (IsPackage(path))
             {
                 NuGetTrustedRoots.Require();
