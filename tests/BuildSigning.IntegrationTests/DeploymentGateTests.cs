@@ -29,8 +29,10 @@ public sealed class DeploymentGateTests(PackagedBuildSigning product, ITestOutpu
         {
             Require(Run(directory, null, "keygen", "--out", Path.Combine(directory, name + ".pem")));
         }
-        File.Copy(product.DevelopmentPublicKey, Path.Combine(directory, "build.pub.pem"), overwrite: true);
     }
+
+    /// <summary>The build's (development) public key: made by the first build of the run, so copied after a build.</summary>
+    private void CopyBuildKey(string directory) => File.Copy(product.DevelopmentPublicKey, Path.Combine(directory, "build.pub.pem"), overwrite: true);
 
     private ProcessResult Run(string workingDirectory, IDictionary<string, string?>? environment, params string[] arguments)
     {
@@ -100,6 +102,7 @@ public sealed class DeploymentGateTests(PackagedBuildSigning product, ITestOutpu
         string project = product.CopySample("gate-publish");
         string publish = Path.Combine(work, "out");
         PackagedBuildSigning.Require(product.Dotnet(project, LocalBuild, "publish", "-c", "Release", "-o", publish, $"-p:BuildSigningBuilderId={ReleaseBuilder}"));
+        CopyBuildKey(work);
 
         // Approvals: alice and bob, each a separate bundle per statement; alice again adds nothing; nothing existing changes.
         var before = Directory.EnumerateFiles(Path.Combine(publish, ".buildsigning")).ToDictionary(p => p, File.ReadAllBytes);
@@ -200,6 +203,7 @@ public sealed class DeploymentGateTests(PackagedBuildSigning product, ITestOutpu
         string project = product.CopySample("gate-no-sbom");
         string publish = Path.Combine(work, "out");
         PackagedBuildSigning.Require(product.Dotnet(project, LocalBuild, "publish", "-c", "Release", "-o", publish, "-p:BuildSigningSbomFormats=none", $"-p:BuildSigningBuilderId={ReleaseBuilder}"));
+        CopyBuildKey(work);
         Require(Run(work, null, "approve", publish, "--key", "alice.pem", "--signer-key", "build.pub.pem"));
         Require(Run(work, null, "approve", publish, "--key", "bob.pem", "--signer-key", "build.pub.pem"));
         var result = Require(Run(work, null, "verify", publish, "--policy", Policy(work, "require", GoodPolicy()), "--format", "json"), 1);
@@ -216,6 +220,7 @@ public sealed class DeploymentGateTests(PackagedBuildSigning product, ITestOutpu
         string work = Workspace("nupkg");
         MakeKeys(work);
         var library = PackedLibrary.Get(product);
+        CopyBuildKey(work);
         string folder = Directory.CreateDirectory(Path.Combine(work, "packages")).FullName;
         foreach (string file in Directory.EnumerateFiles(Path.GetDirectoryName(library.Nupkg)!, Path.GetFileName(library.Nupkg) + "*"))
         {
