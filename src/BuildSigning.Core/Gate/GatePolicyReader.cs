@@ -310,15 +310,16 @@ public static class GatePolicyReader
             foreach (var node in Array(fields, "timestampAuthorities"))
             {
                 if (String(node, "a timestamp authority root") is not { } file) continue;
-                string path = Path.GetFullPath(file, context.Directory);
+                string path = file;
                 try
                 {
+                    path = Path.GetFullPath(file, context.Directory);
                     var collection = new X509Certificate2Collection();
                     collection.ImportFromPemFile(path);
                     if (collection.Count == 0) collection.Add(X509CertificateLoader.LoadCertificateFromFile(path));
                     authorities.AddRange(collection);
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.Cryptography.CryptographicException)
                 {
                     context.Invalid(node, $"the timestamp authority root '{path}' cannot be read: {Errors.Sentence(e)}");
                 }
@@ -384,7 +385,7 @@ public static class GatePolicyReader
                 context.Invalid(sourceNode, $"the key '{name}' cannot be used: {e.Message}");
                 return null;
             }
-            catch (System.Security.Cryptography.CryptographicException e)
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or NotSupportedException or IOException or UnauthorizedAccessException)
             {
                 context.Invalid(sourceNode, $"the key '{name}' cannot be read: {Errors.Sentence(e)}");
                 return null;
