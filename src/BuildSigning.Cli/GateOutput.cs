@@ -54,7 +54,7 @@ internal static class GateOutput
     }
 
     public static void WriteJson(GateResult result, TextWriter output) =>
-        output.WriteLine(ToJson(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        output.WriteLine(ToJson(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
 
     /// <summary>When GITHUB_ACTIONS=true: an ::error annotation per failed check, and a Markdown table appended to $GITHUB_STEP_SUMMARY.</summary>
     public static void WriteGitHubActions(GateResult result, TextWriter output, Func<string, string?> environment)
