@@ -301,7 +301,7 @@ public static class GateEvaluator
 
         // The signing time: a timestamp from a trusted authority, else now.
         var signedAt = now;
-        string when = "now (no trusted timestamp)";
+        string when = "at the time of verification (no trusted timestamp)";
         if (policy.TimestampAuthorities.Count > 0)
         {
             var roots = new X509Certificate2Collection();
@@ -312,7 +312,7 @@ public static class GateEvaluator
                 {
                     var stamp = Rfc3161Client.Verify(token, signature, bundlePath, roots);
                     signedAt = stamp.Time;
-                    when = $"{Date(stamp.Time)} (RFC 3161 timestamp by {stamp.TsaCertificate.Subject})";
+                    when = $"{Date(stamp.Time)} (trusted RFC 3161 timestamp by {stamp.TsaCertificate.Subject})";
                     break;
                 }
                 catch (BuildSigningException) { }
@@ -333,7 +333,7 @@ public static class GateEvaluator
             var k = entries[0];
             return (signer.Id, false, $"signed {when}, outside the key's validity ({(k.NotBefore is { } nb ? Date(nb) : "any time")} to {(k.NotAfter is { } na ? Date(na) : "any time")})");
         }
-        return (signer.Id, true, $"valid; signed {when}");
+        return (signer.Id, true, $"valid: signed {when}");
     }
 
     private static string Date(DateTimeOffset time) => time.UtcDateTime.TimeOfDay == TimeSpan.Zero

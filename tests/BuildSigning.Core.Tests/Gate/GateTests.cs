@@ -196,4 +196,34 @@ public sealed class GateTests : SignedOutputTestBase
         var e = Assert.Throws<BuildSigningException>(() => Approver.Approve(Root, bob, [_key.PublicKey]));
         Assert.Equal("BS3033", e.Code);
     }
+
+    [Fact]
+    public void Rotation_ATrustedTimestampInsideTheWindowCounts_WithoutTrustingTheAuthorityTheVerificationTimeIsUsed()
+    {
+        SignOutput();
+        Approve("alice");
+        using var authority = new TimestampAuthority { FixedTime = DateTimeOffset.UtcNow.AddHours(-2) };
+        using (var bob = TestKeys.Load(Key("bob").Private))
+        {
+            Approver.Approve(Root, bob, [_key.PublicKey], authority.Url);
+        }
+        File.WriteAllText(_temp.Combine("tsa-root.pem"), authority.Root.ExportCertificatePem() + "\n");
+        string ended = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        string keys = Keys.Replace("\"name\": \"bob\", \"publicKeyFile\": \"bob.pub.pem\"", $"\"name\": \"bob\", \"publicKeyFile\": \"bob.pub.pem\", \"notAfter\": \"{ended}\"");
+        string threshold = " \"threshold\": { \"count\": 2, \"keys\": [\"alice\", \"bob\"] }";
+
+        var trusted = GateEvaluator.Evaluate(Root, Policy("{ \"version\": 1, " + keys + " \"timestampAuthorities\": [\"tsa-root.pem\"]," + threshold + " }"));
+        Assert.True(Check(trusted, GateEvaluator.ThresholdCheck).Passed, string.Join("\n", trusted.Checks) + string.Join("\n", trusted.Signers));
+        Assert.Contains(trusted.Signers, s => s.Names.Contains("bob") && s.Counted && s.Detail.Contains("trusted RFC 3161 timestamp"));
+
+        var untrusted = GateEvaluator.Evaluate(Root, Policy("{ \"version\": 1, " + keys + threshold + " }"));
+        Assert.False(Check(untrusted, GateEvaluator.ThresholdCheck).Passed);
+        Assert.Contains(untrusted.Signers, s => s.Names.Contains("bob") && !s.Counted && s.Detail.Contains("outside"));
+
+        string revokedLater = " \"revoked\": [ { \"name\": \"bob\", \"revokedOn\": \"" + ended + "\" } ],";
+        var revoked = GateEvaluator.Evaluate(Root, Policy("{ \"version\": 1, " + Keys + revokedLater + " \"timestampAuthorities\": [\"tsa-root.pem\"]," + threshold + " }"));
+        Assert.True(Check(revoked, GateEvaluator.ThresholdCheck).Passed, "a signature timestamped before the revocation still counts");
+        var revokedNow = GateEvaluator.Evaluate(Root, Policy("{ \"version\": 1, " + Keys + revokedLater + threshold + " }"));
+        Assert.False(Check(revokedNow, GateEvaluator.ThresholdCheck).Passed);
+    }
 }
