@@ -226,4 +226,23 @@ public sealed class GateTests : SignedOutputTestBase
         var revokedNow = GateEvaluator.Evaluate(Root, Policy("{ \"version\": 1, " + Keys + revokedLater + threshold + " }"));
         Assert.False(Check(revokedNow, GateEvaluator.ThresholdCheck).Passed);
     }
+
+    [Fact]
+    public void SigningAgain_KeepsApprovalsWhileNoStatementChanged_AndDropsThemWhenOneDid()
+    {
+        SignOutput();
+        Approve("alice");
+        string approvals = Path.Combine(AttestationDirectory, ApprovalLayout.DirectoryName);
+        Assert.True(Directory.Exists(approvals));
+        var documents = new List<AttestationDocument>
+        {
+            new("sbom.spdx", "https://spdx.dev/Document/v2.3", Spdx(), [], true),
+            new("provenance", "https://slsa.dev/provenance/v1", Provenance(), [], false),
+        };
+        OutputSigner.Sign(new OutputSigningRequest(Root, Description) { Attestations = (_, _) => documents }, _key);
+        Assert.True(Directory.Exists(approvals), "an unchanged signing removed the approvals");
+        Write("App.dll", "a new build");
+        OutputSigner.Sign(new OutputSigningRequest(Root, Description) { Attestations = (_, _) => documents }, _key);
+        Assert.False(Directory.Exists(approvals), "approvals of the previous statements were kept");
+    }
 }
