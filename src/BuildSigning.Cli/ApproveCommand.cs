@@ -13,7 +13,7 @@ internal static class ApproveCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var pathArgument = new Argument<string>("path") { Description = "A signed build or publish output folder, or a signed .nupkg/.snupkg." };
-        var keyOption = new Option<string>("--key", "-k") { Description = "The approver's private key (PKCS#8 PEM or PFX).", Required = true };
+        var keyOption = new Option<string>("--key", "-k") { Description = "The approver's private key: a PKCS#8 PEM or PFX file, or an RFC 7512 pkcs11: URI (PIN from --password-variable).", Required = true };
         var passwordVariableOption = new Option<string?>("--password-variable") { Description = "Environment variable holding the private key's password." };
         var certificateOption = new Option<string?>("--certificate") { Description = "A certificate for the key, carried in each approval bundle instead of the key hint." };
         var policyOption = new Option<string?>("--policy") { Description = "Check the existing signatures with the keys of this gate policy." };
@@ -32,7 +32,10 @@ internal static class ApproveCommand
             if (parse.GetValue(policyOption) is { Length: > 0 } policyPath) trusted.AddRange(GatePolicyReader.ReadFile(policyPath).VerificationKeys);
             if (trusted.Count == 0) throw Errors.ApprovalTrustMissing();
             if (ApprovalLayout.IsPackage(path)) NuGetTrustedRoots.Require();
-            using var key = SigningKeyLoader.Load(new SigningKeyOptions(parse.GetValue(keyOption)!, parse.GetValue(passwordVariableOption), parse.GetValue(certificateOption)));
+            string keyText = parse.GetValue(keyOption)!;
+            using var key = BuildSigning.Core.Keys.Pkcs11.Pkcs11Uri.IsPkcs11(keyText)
+                ? BuildSigning.Core.Keys.Pkcs11.Pkcs11KeyLoader.LoadSigningKey(keyText, parse.GetValue(passwordVariableOption), parse.GetValue(certificateOption), null)
+                : SigningKeyLoader.Load(new SigningKeyOptions(keyText, parse.GetValue(passwordVariableOption), parse.GetValue(certificateOption)));
             Uri? timestamp = parse.GetValue(timestampOption) is { Length: > 0 } url ? Rfc3161Client.ParseUrl(url) : null;
             var result = Approver.Approve(path, key, trusted, timestamp);
             foreach (string written in result.Written) output.WriteLine($"approved: {written}");

@@ -21,6 +21,8 @@ public sealed class SignPackages : AttestingTask
     public ITaskItem[] SbomFiles { get; set; } = [];
     public string? TargetFrameworks { get; set; }
     public bool SignPackage { get; set; } = true;
+    /// <summary>Embed a statement over the package's entries, signed by the key, before the NuGet signature (trust by key at restore).</summary>
+    public bool SignPackageContents { get; set; } = true;
     public string? PackageHashAlgorithm { get; set; }
     public bool OverwritePackageSignature { get; set; }
     public bool OutputFileNamesWithoutVersion { get; set; }
@@ -46,6 +48,16 @@ public sealed class SignPackages : AttestingTask
         {
             WrittenFiles = written.Select(f => (ITaskItem)new TaskItem(f)).ToArray();
             return;
+        }
+        if (SignPackageContents)
+        {
+            foreach (string package in packages.Where(p => p.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase)))
+            {
+                if (PackageContentsSigner.Embed(package, key, timestampUrl, removeNuGetSignature: SignPackage && OverwritePackageSignature))
+                {
+                    Log.LogMessage(MessageImportance.Low, $"BuildSigning: signed the entries of {package} with key {key.Id.Hex} ({PackageContentsSigner.EntryName})");
+                }
+            }
         }
         if (SignPackage) AuthorSign(packages, timestampUrl);
 
@@ -76,7 +88,7 @@ public sealed class SignPackages : AttestingTask
 
     private void AuthorSign(string[] packages, Uri? timestampUrl)
     {
-        var configuration = new KeyConfiguration(NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), RequireSigningKey, NullIfEmpty(RequireSigningKeyReason));
+        var configuration = KeyConfiguration();
         using var certificate = PackageSigningIdentity.Resolve(configuration);
         var options = new NuGetSignOptions
         {

@@ -47,7 +47,11 @@ public static class Approver
             {
                 throw Errors.ApprovalTargetUnverified(full, e.Message);
             }
-            Write(PackageAttestor.BlobBundlePath(full), report.BundleSigner!.Id, () =>
+            if (report.BundleSigner is null)
+            {
+                throw Errors.ApprovalTargetUnverified(full, $"it has no Sigstore bundle beside it ('{Path.GetFileName(PackageAttestor.BlobBundlePath(full))}'), and approvals sign that bundle's subject; pack it with a signing key that writes one.");
+            }
+            Write(PackageAttestor.BlobBundlePath(full), report.BundleSigner.Id, () =>
             {
                 using var stream = File.OpenRead(full);
                 return AttestationSigner.SignBlob(stream, key, timestampUrl);

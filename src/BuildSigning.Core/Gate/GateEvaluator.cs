@@ -74,6 +74,11 @@ public static class GateEvaluator
             {
                 var report = PackageVerifier.Verify(full, keys);
                 string blob = PackageAttestor.BlobBundlePath(full);
+                if (report.BundleSigner is null)
+                {
+                    // Signed by key inside only: no bundle beside it over which signers and approvals are counted.
+                    throw Errors.NoAttestations(full);
+                }
                 items.Add(new Item(blob, "package", null, []));
                 items.AddRange(report.Attestations.Select(a => new Item(a.BundlePath, Kind(a.Statement), a.Statement, [])));
                 files.Add(new GateFile(Path.GetFileName(full), Hashing.Hex.Lower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(full)))));
