@@ -154,15 +154,27 @@ public static class GatePolicyReader
         public string Directory { get; } = Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".";
         public List<Diagnostic> Errors { get; } = [];
 
+        private int[]? _lineStarts;
+
+        /// <summary>Dozens of keys read from one file are read once.</summary>
+        public Dictionary<string, VerificationKey> KeyFiles { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>1-based line and column (in characters); the lines are indexed once, so thousands of errors stay cheap.</summary>
         public (long Line, long Column) Position(long offset)
         {
+            if (_lineStarts is null)
+            {
+                var starts = new List<int> { 0 };
+                for (int i = 0; i < Bytes.Length; i++) if (Bytes[i] == (byte)'\n') starts.Add(i + 1);
+                _lineStarts = [.. starts];
+            }
             int end = (int)Math.Clamp(offset, 0, Bytes.Length);
-            int lineStart = end == 0 ? 0 : Bytes.AsSpan(0, end).LastIndexOf((byte)'\n') + 1;
-            long line = 1 + Bytes.AsSpan(0, lineStart).Count((byte)'\n');
-            var text = Bytes.AsSpan(lineStart, end - lineStart);
+            int index = System.Array.BinarySearch(_lineStarts, end);
+            int line = index >= 0 ? index : ~index - 1;
+            var text = Bytes.AsSpan(_lineStarts[line], end - _lineStarts[line]);
             int continuation = 0;
             foreach (byte b in text) if ((b & 0xC0) == 0x80) continuation++;
-            return (line, text.Length - continuation + 1);
+            return (line + 1, text.Length - continuation + 1);
         }
 
         public void Invalid(Node node, string reason) => Invalid(node.Offset, reason);
@@ -375,7 +387,8 @@ public static class GatePolicyReader
                     }
                     default:
                     {
-                        var key = VerificationKey.FromFile(Path.GetFullPath(text, context.Directory));
+                        string path = Path.GetFullPath(text, context.Directory);
+                        if (!context.KeyFiles.TryGetValue(path, out var key)) context.KeyFiles[path] = key = VerificationKey.FromFile(path);
                         return new GateKey(name, key, key.Id, notBefore, notAfter);
                     }
                 }
