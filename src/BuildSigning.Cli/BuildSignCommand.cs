@@ -13,6 +13,7 @@ public static class BuildSignCommand
         root.Subcommands.Add(VerifyCommand.Create(output, error));
         root.Subcommands.Add(InspectCommand.Create(output, error));
         root.Subcommands.Add(AuditCommand.Create(output, error));
+        root.Subcommands.Add(ApproveCommand.Create(output, error));
         return root;
     }
 

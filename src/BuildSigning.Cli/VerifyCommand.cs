@@ -33,14 +33,29 @@ internal static class VerifyCommand
                 + "whose body, signed entry timestamp, inclusion proof and checkpoint verify. Repeat for several logs.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var policyOption = new Option<string?>("--policy")
+        {
+            Description = "Deployment gate: check the folder or package against this gate policy (keys, k-of-n approvals, required attestations, provenance and SBOM rules).",
+        };
+        var formatOption = new Option<string>("--format")
+        {
+            Description = "With --policy: 'text' (one line per check, the default) or 'json' (a stable object for pipelines).",
+            DefaultValueFactory = _ => "text",
+        };
+        formatOption.AcceptOnlyFromAmong("text", "json");
         var command = new Command("verify", "Verify a signed output directory file by file, or a package's NuGet signature, SBOMs and bundles (deployment gate).")
         {
-            pathArgument, keyOption, developmentKeyOption, fingerprintOption, logKeyOption,
+            pathArgument, keyOption, developmentKeyOption, fingerprintOption, logKeyOption, policyOption, formatOption,
         };
         command.SetAction(parse => BuildSignCommand.Run(error, () =>
         {
             string path = parse.GetValue(pathArgument)!;
             if (!File.Exists(path) && !Directory.Exists(path)) throw Errors.Create("PathNotFound", null, Path.GetFullPath(path));
+            if (parse.GetValue(policyOption) is { Length: > 0 } policy)
+            {
+                return GateCommand.Run(path, policy, parse.GetValue(formatOption) == "json", (parse.GetValue(keyOption) ?? []).Length > 0 || parse.GetValue(developmentKeyOption), output, error);
+            }
+            if (parse.GetValue(formatOption) == "json") throw Errors.GateFormatNeedsPolicy();
             if (IsPackage(path))
             {
                 NuGetTrustedRoots.Require();

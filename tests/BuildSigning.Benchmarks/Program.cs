@@ -21,6 +21,8 @@ namespace BuildSigning.Benchmarks;
 ///   sign-key KEY [--pin-variable NAME] [--statements N] [--bytes N] [--repeat N]
 ///                                                        opens KEY (a key file or a pkcs11: URI) and signs N statements of the given size, as
 ///                                                        one build does; prints the median open and sign times over the repetitions
+///   gate DIR [--repeat N]                                signs DIR (once), approves it with two more keys, then times OutputVerifier.Verify
+///                                                        and GateEvaluator.Evaluate with a 2-of-3 policy (the deployment gate)
 ///   bdn [BenchmarkDotNet arguments]                      the in-process BenchmarkDotNet suites (Benchmarks/*.cs)
 /// Each whole-process mode prints one "result key=value ..." line; times are wall-clock seconds inside the process.
 /// </summary>
@@ -43,6 +45,7 @@ public static class Program
                 "hash" => Hash(rest),
                 "verify-deps" => VerifyDependencies(rest),
                 "sbom" => Sbom(rest),
+                "gate" => Gate(rest),
                 "bdn" => RunBenchmarkDotNet(rest),
                 "sign-key" => SignWithKey(rest),
                 _ => Usage(args[0]),
@@ -156,6 +159,51 @@ public static class Program
         // CPU time (all threads of the process, GC included) is what the work costs; wall time also counts waiting for a
         // core, which on a shared machine can be most of it.
         Console.WriteLine(Invariant($"result mode=sbom components={documents!.Model.Components.Count} spdxBytes={documents.Spdx.Length} cycloneDxBytes={documents.CycloneDx.Length} warnings={documents.Warnings.Count} first={first:F4} median={times[times.Count / 2]:F4} min={times[0]:F4} cpuMedian={cpuTimes[cpuTimes.Count / 2]:F4} cpuMin={cpuTimes[0]:F4}"));
+        return 0;
+    }
+
+    private static int Gate(string[] args)
+    {
+        string dir = Path.GetFullPath(Positional(args, "gate DIR"));
+        int repeat = int.Parse(Option(args, "--repeat") ?? "3", CultureInfo.InvariantCulture);
+        string keys = Directory.CreateDirectory(dir + ".gate-keys").FullName;
+        var signers = new[] { "build", "alice", "bob", "carol" }.Select(name =>
+        {
+            string path = Path.Combine(keys, name + ".pem");
+            if (!File.Exists(path)) BuildSigning.Core.Keys.KeyGenerator.WriteKeyPair(BuildSigning.Core.Keys.KeyKind.EcdsaP256, path, path + ".pub", password: null, overwrite: false);
+            return BuildSigning.Core.Keys.SigningKeyLoader.Load(new BuildSigning.Core.Keys.SigningKeyOptions(path));
+        }).ToArray();
+        if (!Directory.Exists(Path.Combine(dir, ".buildsigning")))
+        {
+            var signing = Stopwatch.StartNew();
+            BuildSigning.Core.Outputs.OutputSigner.Sign(new BuildSigning.Core.Outputs.OutputSigningRequest(dir,
+                new BuildSigning.Core.Outputs.OutputDescription(BuildSigning.Core.Outputs.OutputDescription.PublishKind, "App.csproj")), signers[0]);
+            Console.WriteLine(Invariant($"signed in {signing.Elapsed.TotalSeconds:F3} s"));
+        }
+        BuildSigning.Core.Gate.Approver.Approve(dir, signers[1], [signers[0].PublicKey]);
+        BuildSigning.Core.Gate.Approver.Approve(dir, signers[2], [signers[0].PublicKey]);
+        foreach (var signer in signers) File.WriteAllText(Path.Combine(keys, signer.Id.Hex[..8] + ".pub.pem"), signer.PublicKey.ExportPem());
+        string policyPath = Path.Combine(keys, "policy.json");
+        File.WriteAllText(policyPath, "{ \"version\": 1, \"keys\": [" + string.Join(", ", signers.Select((k, i) => $"{{ \"name\": \"k{i}\", \"publicKeyFile\": \"{k.Id.Hex[..8]}.pub.pem\" }}"))
+            + "], \"threshold\": { \"count\": 2, \"keys\": [\"k1\", \"k2\", \"k3\"] } }");
+        var policy = BuildSigning.Core.Gate.GatePolicyReader.ReadFile(policyPath);
+        var verifyTimes = new List<double>();
+        var gateTimes = new List<double>();
+        for (int i = 0; i < repeat; i++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var report = BuildSigning.Core.Outputs.OutputVerifier.Verify(dir, [signers[0].PublicKey]);
+            verifyTimes.Add(stopwatch.Elapsed.TotalSeconds);
+            if (!report.Succeeded) throw new ArgumentException("the folder does not verify");
+            stopwatch.Restart();
+            var result = BuildSigning.Core.Gate.GateEvaluator.Evaluate(dir, policy);
+            gateTimes.Add(stopwatch.Elapsed.TotalSeconds);
+            if (!result.Passed) throw new ArgumentException("the gate failed: " + string.Join("; ", result.Checks.Where(c => !c.Passed).Select(c => c.Reason)));
+        }
+        verifyTimes.Sort();
+        gateTimes.Sort();
+        foreach (var signer in signers) signer.Dispose();
+        Console.WriteLine(Invariant($"result mode=gate verifyMedian={verifyTimes[verifyTimes.Count / 2]:F3} gateMedian={gateTimes[gateTimes.Count / 2]:F3} verifyMin={verifyTimes[0]:F3} gateMin={gateTimes[0]:F3}"));
         return 0;
     }
 

@@ -36,5 +36,21 @@ public sealed class RuntimeOnlyMachineTests(PackagedBuildSigning product, ITestO
         Assert.True(verifyPackage.ExitCode == 0, verifyPackage.ToString());
         Assert.Contains($"certificate SHA-256 {library.DevelopmentCertificateFingerprint}", verifyPackage.StandardOutput);
         Assert.DoesNotContain("Exception", verifyPackage.Output);
+
+        // The deployment gate on the same machine: a policy trusting the build's key, for the folder and the package.
+        string gate = Directory.CreateDirectory(Path.Combine(product.Root, "runtime-only-gate")).FullName;
+        File.Copy(product.DevelopmentPublicKey, Path.Combine(gate, "build.pub.pem"), overwrite: true);
+        string policy = Path.Combine(gate, "policy.json");
+        File.WriteAllText(policy, """
+            { "version": 1, "keys": [ { "name": "build", "publicKeyFile": "build.pub.pem" } ],
+              "threshold": { "count": 1, "keys": ["build"] }, "require": ["spdx", "cyclonedx", "provenance"] }
+            """);
+        foreach (string target in new[] { publish, library.Nupkg })
+        {
+            var gateResult = ProcessRunner.Run(Path.Combine(product.ToolPath, "buildsign"), ["verify", target, "--policy", policy, "--format", "json"], product.Root, environment);
+            output.WriteLine(gateResult.ToString());
+            Assert.True(gateResult.ExitCode == 0, gateResult.ToString());
+            Assert.Equal("pass", (string?)System.Text.Json.Nodes.JsonNode.Parse(gateResult.StandardOutput)!["verdict"]);
+        }
     }
 }

@@ -80,6 +80,14 @@ public static class Errors
     public static BuildSigningException BundleKeyNotTrusted(string path, string keyId) => Create(nameof(BundleKeyNotTrusted), null, path, keyId);
     public static BuildSigningException NoAttestations(string path) => Create(nameof(NoAttestations), null, path);
     public static BuildSigningException ManifestIncomplete(string path, string reason) => Create(nameof(ManifestIncomplete), null, path, EndSentence(reason));
+    public static BuildSigningException GatePolicyUnreadable(string path, string reason) => Create(nameof(GatePolicyUnreadable), null, path, EndSentence(reason));
+    public static BuildSigningException GatePolicyJsonInvalid(string path, long line, long column, string message) => Create(nameof(GatePolicyJsonInvalid), null, path, line, column, message);
+    public static BuildSigningException GatePolicyInvalidValue(string path, long line, long column, string reason) => Create(nameof(GatePolicyInvalidValue), null, path, line, column, EndSentence(reason));
+    public static BuildSigningException ApprovalTargetUnverified(string path, string reason) => Create(nameof(ApprovalTargetUnverified), null, path, EndSentence(reason));
+    public static BuildSigningException ApprovalTrustMissing() => Create(nameof(ApprovalTrustMissing), null);
+    public static BuildSigningException GateInputNotFound(string path) => Create(nameof(GateInputNotFound), null, path);
+    public static BuildSigningException GateFormatNeedsPolicy() => Create(nameof(GateFormatNeedsPolicy), null);
+    public static BuildSigningException GateKeysInPolicy() => Create(nameof(GateKeysInPolicy), null);
 
     public static BuildSigningException CodeSigningCertificateNoCodeSigningEku(string subject, string fingerprint) => Create(nameof(CodeSigningCertificateNoCodeSigningEku), null, subject, fingerprint);
     public static BuildSigningException CodeSigningCertificateExpired(string subject, string fingerprint, DateTime notAfter) => Create(nameof(CodeSigningCertificateExpired), null, subject, fingerprint, notAfter.ToUniversalTime().ToString("u", System.Globalization.CultureInfo.InvariantCulture));

@@ -126,7 +126,10 @@ public static class OutputSigner
         string manifestPath = SignedOutputLayout.ManifestPath(root);
         AtomicFile.WriteIfChanged(manifestPath, manifest);
 
-        DeleteStaleEntries(attestationDirectory, written.Concat(unchanged).Concat(documentPaths).Append(manifestPath));
+        // Approvals (buildsign approve) sign these statements' payloads: they stay while no statement changed.
+        var current = written.Concat(unchanged).Concat(documentPaths).Append(manifestPath);
+        if (written.Count == 0) current = current.Append(Path.Combine(attestationDirectory, Gate.ApprovalLayout.DirectoryName));
+        DeleteStaleEntries(attestationDirectory, current);
         if (request.DigestCacheFile is { Length: > 0 } cacheFile) cache.Save(cacheFile);
         return new OutputSigningResult(subjects.Length, filesRead, written, unchanged, manifestPath, documentPaths)
         {

@@ -191,6 +191,8 @@ public static class OutputVerifier
         foreach (var entry in entries)
         {
             string relative = $"{SignedOutputLayout.DirectoryName}/{entry.Name}";
+            // Approvals (buildsign approve) are further signatures over these statements; the deployment gate counts them.
+            if (entry.Kind == EntryKind.Directory && entry.Name == Gate.ApprovalLayout.DirectoryName) continue;
             if (entry.Kind != EntryKind.RegularFile)
             {
                 problems.Add(new FileProblem(FileProblemKind.Unexpected, relative, new Diagnostic("AttestationEntryUnexpected", [relative, attestationDirectory])));
