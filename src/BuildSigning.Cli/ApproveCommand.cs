@@ -3,6 +3,7 @@ using BuildSigning.Core.Attestations;
 using BuildSigning.Core.Diagnostics;
 using BuildSigning.Core.Gate;
 using BuildSigning.Core.Keys;
+using BuildSigning.Core.Transparency;
 using BuildSigning.Core.Trust;
 
 namespace BuildSigning.Cli;
@@ -20,9 +21,13 @@ internal static class ApproveCommand
         var signerKeyOption = new Option<string[]>("--signer-key") { Description = "Check the existing signatures with this public key (repeat for several).", AllowMultipleArgumentsPerToken = false };
         var developmentKeyOption = new Option<bool>("--development-key") { Description = "Check the existing signatures with this machine's development key." };
         var timestampOption = new Option<string?>("--timestamp-url") { Description = "RFC 3161 timestamp authority to timestamp each approval." };
+        var logUrlOption = new Option<string?>("--transparency-log-url") { Description = "Submit each approval to this Rekor-compatible transparency log (its entry goes into the approval bundle)." };
+        var logKeyOption = new Option<string?>("--transparency-log-key") { Description = "The transparency log's public key (PEM): its signed entry timestamp and checkpoint are checked at once." };
+        var auditLogOption = new Option<string?>("--audit-log") { Description = "Append each approval to this hash-chained audit log (as BuildSigningAuditLog does for builds)." };
         var command = new Command("approve", "Add an approval: one more signature (a separate Sigstore bundle) over each statement of a signed folder or package, after verifying the existing ones.")
         {
             pathArgument, keyOption, passwordVariableOption, certificateOption, policyOption, signerKeyOption, developmentKeyOption, timestampOption,
+            logUrlOption, logKeyOption, auditLogOption,
         };
         command.SetAction(parse => BuildSignCommand.Run(error, () =>
         {
@@ -37,7 +42,14 @@ internal static class ApproveCommand
                 ? BuildSigning.Core.Keys.Pkcs11.Pkcs11KeyLoader.LoadSigningKey(keyText, parse.GetValue(passwordVariableOption), parse.GetValue(certificateOption), null)
                 : SigningKeyLoader.Load(new SigningKeyOptions(keyText, parse.GetValue(passwordVariableOption), parse.GetValue(certificateOption)));
             Uri? timestamp = parse.GetValue(timestampOption) is { Length: > 0 } url ? Rfc3161Client.ParseUrl(url) : null;
-            var result = Approver.Approve(path, key, trusted, timestamp);
+            var recorder = new SigningRecorder
+            {
+                TransparencyLogUrl = parse.GetValue(logUrlOption) is { Length: > 0 } logUrl ? RekorClient.ParseUrl(logUrl) : null,
+                TransparencyLogKey = parse.GetValue(logKeyOption) is { Length: > 0 } logKey ? VerificationKey.FromFile(logKey) : null,
+                AuditLogPath = parse.GetValue(auditLogOption) is { Length: > 0 } auditLog ? Path.GetFullPath(auditLog) : null,
+                Context = new SigningContext("approve"),
+            };
+            var result = Approver.Approve(path, key, trusted, timestamp, recorder.IsActive ? recorder : null);
             foreach (string written in result.Written) output.WriteLine($"approved: {written}");
             foreach (string skipped in result.Skipped) output.WriteLine($"unchanged: {skipped}");
             output.WriteLine(result.Written.Count == 0

@@ -17,7 +17,9 @@ public sealed record ApprovalResult(string Target, KeyId Key, IReadOnlyList<stri
 /// </summary>
 public static class Approver
 {
-    public static ApprovalResult Approve(string target, SigningKey key, IReadOnlyCollection<VerificationKey> trustedKeys, Uri? timestampUrl = null)
+    /// <remarks>With a <paramref name="recorder"/>, each approval goes to the transparency log and the audit log like any signing.</remarks>
+    public static ApprovalResult Approve(string target, SigningKey key, IReadOnlyCollection<VerificationKey> trustedKeys, Uri? timestampUrl = null,
+        Transparency.SigningRecorder? recorder = null)
     {
         if (trustedKeys.Count == 0) throw Errors.ApprovalTrustMissing();
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target));
@@ -25,14 +27,14 @@ public static class Approver
         var skipped = new List<string>();
         string keyDirectory = ApprovalLayout.KeyDirectory(full, key.Id);
 
-        void Write(string originalBundle, KeyId originalSigner, Func<SigstoreBundle> sign)
+        void Write(string originalBundle, KeyId originalSigner, Func<string, SigstoreBundle> sign)
         {
             string name = Path.GetFileName(originalBundle);
             if (originalSigner.Equals(key.Id)) { skipped.Add($"{name}: already signed by key {key.Id.Hex}"); return; }
             string path = Path.Combine(keyDirectory, name);
             if (File.Exists(path)) { skipped.Add($"{name}: already approved by key {key.Id.Hex}"); return; }
             Directory.CreateDirectory(keyDirectory);
-            if (AtomicFile.TryCreateNew(path, sign().ToJsonBytes())) written.Add(path);
+            if (AtomicFile.TryCreateNew(path, sign(path).ToJsonBytes())) written.Add(path);
             else skipped.Add($"{name}: already approved by key {key.Id.Hex}");
         }
 
@@ -51,12 +53,12 @@ public static class Approver
             {
                 throw Errors.ApprovalTargetUnverified(full, $"it has no Sigstore bundle beside it ('{Path.GetFileName(PackageAttestor.BlobBundlePath(full))}'), and approvals sign that bundle's subject; pack it with a signing key that writes one.");
             }
-            Write(PackageAttestor.BlobBundlePath(full), report.BundleSigner.Id, () =>
+            Write(PackageAttestor.BlobBundlePath(full), report.BundleSigner.Id, path =>
             {
                 using var stream = File.OpenRead(full);
-                return AttestationSigner.SignBlob(stream, key, timestampUrl);
+                return AttestationSigner.SignBlob(stream, key, timestampUrl, recorder, path);
             });
-            foreach (var statement in report.Attestations) Write(statement.BundlePath, statement.SignedBy.Id, () => Resign(statement, key, timestampUrl));
+            foreach (var statement in report.Attestations) Write(statement.BundlePath, statement.SignedBy.Id, path => Resign(statement, key, timestampUrl, recorder, path));
         }
         else
         {
@@ -77,15 +79,15 @@ public static class Approver
                 if (problems.Count == 0) problems.Add("a subfolder signed on its own does not verify.");
                 throw Errors.ApprovalTargetUnverified(full, string.Join(" ", problems));
             }
-            foreach (var statement in report.FileStatements.Concat(report.Attestations)) Write(statement.BundlePath, statement.SignedBy.Id, () => Resign(statement, key, timestampUrl));
+            foreach (var statement in report.FileStatements.Concat(report.Attestations)) Write(statement.BundlePath, statement.SignedBy.Id, path => Resign(statement, key, timestampUrl, recorder, path));
         }
         return new ApprovalResult(full, key.Id, written, skipped);
     }
 
     /// <summary>The same payload bytes, signed by another key: the statement is not re-serialized.</summary>
-    private static SigstoreBundle Resign(VerifiedStatement statement, SigningKey key, Uri? timestampUrl)
+    private static SigstoreBundle Resign(VerifiedStatement statement, SigningKey key, Uri? timestampUrl, Transparency.SigningRecorder? recorder, string bundlePath)
     {
         var envelope = statement.Bundle.Dsse!;
-        return AttestationSigner.SignPayload(envelope.PayloadType, envelope.Payload, key, timestampUrl);
+        return AttestationSigner.SignPayload(envelope.PayloadType, envelope.Payload, key, timestampUrl, recorder, bundlePath);
     }
 }
