@@ -18,6 +18,12 @@ public abstract class AttestingTask : BuildSigningTask
     public bool RequireSigningKey { get; set; }
     public string? RequireSigningKeyReason { get; set; }
     public string? TimestampUrl { get; set; }
+    /// <summary>$(BuildSigningSignerCommand): a command that signs digests with a key kept elsewhere (docs/signing-keys.md).</summary>
+    public string? SignerCommand { get; set; }
+    /// <summary>$(BuildSigningPublicKeyFile): the public key every signature of the signer command is checked against.</summary>
+    public string? PublicKeyFile { get; set; }
+    /// <summary>$(BuildSigningSignerTimeout): seconds per signature; empty means 60.</summary>
+    public string? SignerTimeout { get; set; }
 
     public string? SbomFormats { get; set; }
     /// <summary>$(BuildSigningSbomNamespace): the SPDX documentNamespace prefix.</summary>
@@ -62,9 +68,14 @@ public abstract class AttestingTask : BuildSigningTask
     protected SigningKey ResolveKey()
     {
         if (BinlogPasswordWarning.Check(BuildEngine, KeyPasswordVariable) is { } warning) LogWarning(warning);
-        return SigningKeyCache.Resolve(BuildEngine, new KeyConfiguration(
-            NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), RequireSigningKey, NullIfEmpty(RequireSigningKeyReason)));
+        return SigningKeyCache.Resolve(BuildEngine, KeyConfiguration());
     }
+
+    protected KeyConfiguration KeyConfiguration() => new(
+        NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), RequireSigningKey, NullIfEmpty(RequireSigningKeyReason),
+        Signer: NullIfEmpty(SignerCommand) is { } command
+            ? new ExternalSignerOptions(command, PublicKeyFile ?? "", ExternalSignerOptions.ParseTimeout(SignerTimeout), Path.GetDirectoryName(ProjectFullPath))
+            : null);
 
     protected Uri? ResolveTimestampUrl() => NullIfEmpty(TimestampUrl) is { } url ? Core.Attestations.Rfc3161Client.ParseUrl(url) : null;
 

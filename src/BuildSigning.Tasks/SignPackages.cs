@@ -47,7 +47,11 @@ public sealed class SignPackages : AttestingTask
             WrittenFiles = written.Select(f => (ITaskItem)new TaskItem(f)).ToArray();
             return;
         }
-        if (SignPackage) AuthorSign(packages, timestampUrl);
+        if (SignPackage)
+        {
+            PackageSigningIdentity.RequireUsableForPackages(key, KeyConfiguration());
+            AuthorSign(packages, timestampUrl);
+        }
 
         var documents = SbomFiles.Select(f => new AttestationDocument(
             f.GetMetadata("AttestationName"), f.GetMetadata("PredicateType"), (JsonObject)JsonNode.Parse(File.ReadAllBytes(f.ItemSpec))!, [], WriteDocument: false)).ToList();
@@ -76,7 +80,7 @@ public sealed class SignPackages : AttestingTask
 
     private void AuthorSign(string[] packages, Uri? timestampUrl)
     {
-        var configuration = new KeyConfiguration(NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), RequireSigningKey, NullIfEmpty(RequireSigningKeyReason));
+        var configuration = KeyConfiguration();
         using var certificate = PackageSigningIdentity.Resolve(configuration);
         var options = new NuGetSignOptions
         {
