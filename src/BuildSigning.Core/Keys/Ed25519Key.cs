@@ -97,6 +97,11 @@ public sealed class Ed25519Key : AsymmetricAlgorithm
         {
             throw new CryptographicException("The Ed25519 public key is not valid DER.", e);
         }
+        catch (ArgumentException e)
+        {
+            // BouncyCastle refuses 32 bytes that are not a point of the curve.
+            throw new CryptographicException("The Ed25519 public key is not a point of the curve.", e);
+        }
     }
 
     public override byte[] ExportSubjectPublicKeyInfo()
