@@ -134,6 +134,24 @@ public sealed class ExternalSignerTests(PackagedBuildSigning product)
         Assert.NotEqual(0, pack.ExitCode);
         Assert.Contains("error BS1058", pack.Output);
         Assert.Empty(Directory.Exists(packages) ? Directory.GetFiles(packages, "*.sigstore.json") : []);
+
+        // Without the NuGet signature, the bundles beside the package are Ed25519: the message signature covers the whole file.
+        var unsigned = product.Dotnet(project, "pack", "-c", "Release", "--no-build", "-o", packages, "-p:BuildSigningSignPackage=false",
+            $"-p:BuildSigningKeyFile={privateKey}");
+        Assert.True(unsigned.ExitCode == 0, unsigned.ToString());
+        string nupkg = Assert.Single(Directory.GetFiles(packages, "*.nupkg"));
+        string blobSignature = Path.Combine(work.Path, "nupkg.sig");
+        File.WriteAllBytes(blobSignature, MessageSignature(nupkg + ".sigstore.json"));
+        var blob = ProcessRunner.Run("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", publicKey, "-rawin", "-in", nupkg, "-sigfile", blobSignature], work.Path);
+        Assert.True(blob.ExitCode == 0 && blob.StandardOutput.Contains("Signature Verified Successfully"), blob.ToString());
+        var statements = Directory.GetFiles(packages, "*.nupkg.*.sigstore.json");
+        Assert.NotEmpty(statements);
+        foreach (string statement in statements)
+        {
+            var (pae, signature) = WritePaeAndSignature(statement, work.Path);
+            var openssl = ProcessRunner.Run("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", publicKey, "-rawin", "-in", pae, "-sigfile", signature], work.Path);
+            Assert.True(openssl.ExitCode == 0, statement + "\n" + openssl);
+        }
     }
 
     private static byte[] MessageSignature(string bundlePath)
