@@ -17,6 +17,8 @@ public abstract class AttestingTask : BuildSigningTask
     public string? CertificateFile { get; set; }
     public bool RequireSigningKey { get; set; }
     public string? RequireSigningKeyReason { get; set; }
+    /// <summary>Set when BuildSigningRequireSigningKey is not set: a CI environment then requires a real key.</summary>
+    public bool DetectContinuousIntegration { get; set; }
     public string? TimestampUrl { get; set; }
     /// <summary>$(BuildSigningSignerCommand): a command that signs digests with a key kept elsewhere (docs/signing-keys.md).</summary>
     public string? SignerCommand { get; set; }
@@ -71,11 +73,19 @@ public abstract class AttestingTask : BuildSigningTask
         return SigningKeyCache.Resolve(BuildEngine, KeyConfiguration());
     }
 
-    protected KeyConfiguration KeyConfiguration() => new(
-        NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), RequireSigningKey, NullIfEmpty(RequireSigningKeyReason),
-        Signer: NullIfEmpty(SignerCommand) is { } command
-            ? new ExternalSignerOptions(command, PublicKeyFile ?? "", ExternalSignerOptions.ParseTimeout(SignerTimeout), Path.GetDirectoryName(ProjectFullPath))
-            : null);
+    protected KeyConfiguration KeyConfiguration()
+    {
+        bool require = RequireSigningKey;
+        string? reason = NullIfEmpty(RequireSigningKeyReason);
+        if (!require && DetectContinuousIntegration && BuilderIdentity.ContinuousIntegrationReason(Environment.GetEnvironmentVariable) is { } ci)
+        {
+            (require, reason) = (true, ci);
+        }
+        return new KeyConfiguration(NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), require, reason,
+            Signer: NullIfEmpty(SignerCommand) is { } command
+                ? new ExternalSignerOptions(command, PublicKeyFile ?? "", ExternalSignerOptions.ParseTimeout(SignerTimeout), Path.GetDirectoryName(ProjectFullPath))
+                : null);
+    }
 
     protected Uri? ResolveTimestampUrl() => NullIfEmpty(TimestampUrl) is { } url ? Core.Attestations.Rfc3161Client.ParseUrl(url) : null;
 

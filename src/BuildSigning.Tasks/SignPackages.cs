@@ -21,6 +21,8 @@ public sealed class SignPackages : AttestingTask
     public ITaskItem[] SbomFiles { get; set; } = [];
     public string? TargetFrameworks { get; set; }
     public bool SignPackage { get; set; } = true;
+    /// <summary>Embed a statement over the package's entries, signed by the key, before the NuGet signature (trust by key at restore).</summary>
+    public bool SignPackageContents { get; set; } = true;
     public string? PackageHashAlgorithm { get; set; }
     public bool OverwritePackageSignature { get; set; }
     public bool OutputFileNamesWithoutVersion { get; set; }
@@ -47,11 +49,19 @@ public sealed class SignPackages : AttestingTask
             WrittenFiles = written.Select(f => (ITaskItem)new TaskItem(f)).ToArray();
             return;
         }
-        if (SignPackage)
+        // Before anything changes a package: a key that cannot author-sign (Ed25519 BS1058, a signer command BS1059).
+        if (SignPackage) PackageSigningIdentity.RequireUsableForPackages(key, KeyConfiguration());
+        if (SignPackageContents)
         {
-            PackageSigningIdentity.RequireUsableForPackages(key, KeyConfiguration());
-            AuthorSign(packages, timestampUrl);
+            foreach (string package in packages.Where(p => p.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase)))
+            {
+                if (PackageContentsSigner.Embed(package, key, timestampUrl, removeNuGetSignature: SignPackage && OverwritePackageSignature))
+                {
+                    Log.LogMessage(MessageImportance.Low, $"BuildSigning: signed the entries of {package} with key {key.Id.Hex} ({PackageContentsSigner.EntryName})");
+                }
+            }
         }
+        if (SignPackage) AuthorSign(packages, timestampUrl);
 
         var documents = SbomFiles.Select(f => new AttestationDocument(
             f.GetMetadata("AttestationName"), f.GetMetadata("PredicateType"), (JsonObject)JsonNode.Parse(File.ReadAllBytes(f.ItemSpec))!, [], WriteDocument: false)).ToList();

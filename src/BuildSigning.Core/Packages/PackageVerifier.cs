@@ -14,13 +14,14 @@ namespace BuildSigning.Core.Packages;
 public sealed record PackageVerificationReport(
     string PackagePath,
     string PackageIdentity,
-    string SignerFingerprint,
-    string SignerSubject,
+    string? SignerFingerprint,
+    string? SignerSubject,
     bool RootTrustedBySdk,
     DateTimeOffset? Timestamp,
     IReadOnlyList<string> SbomEntries,
     VerificationKey? BundleSigner,
-    IReadOnlyList<VerifiedStatement> Attestations);
+    IReadOnlyList<VerifiedStatement> Attestations,
+    VerificationKey? ContentsSigner = null);
 
 /// <summary>
 /// Checks a .nupkg (or .snupkg) as `buildsign verify` does: its NuGet author signature (integrity, signature, chain and
@@ -34,23 +35,50 @@ public static class PackageVerifier
         if (!File.Exists(packagePath)) throw Errors.Create("PackageFileMissing", null, packagePath);
 
         PackageSignatureInspector.InitializeTrustStore();
-        using var inspected = PackageSignatureInspector.Open(packagePath);
-        if (inspected.ReadError is { } readError) throw Errors.PackageNuGetSignatureInvalid(packagePath, readError);
-        if (inspected.Primary is not { } primary) throw Errors.PackageNotSigned(packagePath);
-        if (inspected.CheckIntegrity() is { } integrity) throw Errors.PackageNuGetSignatureInvalid(packagePath, integrity);
-        var check = inspected.Verify(primary);
-        if (!check.Valid && !check.OnlyUntrustedRoot) throw Errors.PackageNuGetSignatureInvalid(packagePath, check.IssuesText);
-
-        string fingerprint = Convert.ToHexString(SHA256.HashData(primary.CertificateDer));
-        if (expectedCertificateFingerprint is { Length: > 0 } expected
-            && !string.Equals(expected.Replace(":", "").Trim(), fingerprint, StringComparison.OrdinalIgnoreCase))
+        string? fingerprint = null, subject = null;
+        bool rootTrusted = false;
+        DateTimeOffset? trustedTime = null;
+        bool pinned = false;
+        using (var inspected = PackageSignatureInspector.Open(packagePath))
         {
-            throw Errors.PackageCertificateNotExpected(packagePath, fingerprint, expected);
+            if (inspected.ReadError is { } readError) throw Errors.PackageNuGetSignatureInvalid(packagePath, readError);
+            if (inspected.Primary is { } primary)
+            {
+                if (inspected.CheckIntegrity() is { } integrity) throw Errors.PackageNuGetSignatureInvalid(packagePath, integrity);
+                var check = inspected.Verify(primary);
+                if (!check.Valid && !check.OnlyUntrustedRoot) throw Errors.PackageNuGetSignatureInvalid(packagePath, check.IssuesText);
+                fingerprint = Convert.ToHexString(SHA256.HashData(primary.CertificateDer));
+                subject = primary.Subject;
+                rootTrusted = check.Valid;
+                trustedTime = check.TrustedTime;
+                if (expectedCertificateFingerprint is { Length: > 0 } expected)
+                {
+                    if (!string.Equals(expected.Replace(":", "").Trim(), fingerprint, StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw Errors.PackageCertificateNotExpected(packagePath, fingerprint, expected);
+                    }
+                    pinned = true;
+                }
+                if (!rootTrusted && !pinned && trustedKeys.Count == 0)
+                {
+                    throw Errors.PackageCertificateNotPinned(packagePath, subject, fingerprint, check.IssuesText);
+                }
+            }
+            else if (trustedKeys.Count == 0)
+            {
+                throw Errors.PackageNotSigned(packagePath);
+            }
         }
 
+        // Signed by key inside the package (BuildSigningSignPackage=false, or beside a NuGet signature): restore trusts
+        // it through trustedKeys, so verify counts it the same way.
+        var carriedSigner = trustedKeys.Count == 0 ? null : PackageContentsSigner.VerifyCarried(packagePath, trustedKeys);
         var (identity, sbomEntries) = CheckEmbeddedSboms(packagePath);
-        var (signer, attestations) = trustedKeys.Count == 0 ? (null, []) : VerifyBundles(packagePath, trustedKeys);
-        return new PackageVerificationReport(packagePath, identity, fingerprint, primary.Subject, check.Valid, check.TrustedTime, sbomEntries, signer, attestations);
+        var (signer, attestations) = trustedKeys.Count == 0 ? (null, []) : VerifyBundles(packagePath, trustedKeys, required: carriedSigner is null);
+        // A NuGet signature from an untrusted root counts only when pinned: by fingerprint, or by a trusted key that signed
+        // this package's bytes (the bundle beside it) or its entries (the statement inside it).
+        if (fingerprint is null && carriedSigner is null && signer is null) throw Errors.PackageNotSigned(packagePath);
+        return new PackageVerificationReport(packagePath, identity, fingerprint, subject, rootTrusted, trustedTime, sbomEntries, signer, attestations, carriedSigner);
     }
 
     /// <summary>Every SBOM under buildsigning/ must describe this package (its id and version) and be well-formed.</summary>
@@ -93,10 +121,14 @@ public static class PackageVerifier
         return package is null ? null : $"{package["name"]} {package["versionInfo"]}";
     }
 
-    private static (VerificationKey, IReadOnlyList<VerifiedStatement>) VerifyBundles(string packagePath, IReadOnlyCollection<VerificationKey> trustedKeys)
+    private static (VerificationKey?, IReadOnlyList<VerifiedStatement>) VerifyBundles(string packagePath, IReadOnlyCollection<VerificationKey> trustedKeys, bool required)
     {
         string blobPath = PackageAttestor.BlobBundlePath(packagePath);
-        if (!File.Exists(blobPath)) throw Errors.NoAttestations(packagePath);
+        if (!File.Exists(blobPath))
+        {
+            if (required) throw Errors.NoAttestations(packagePath);
+            return (null, []);
+        }
         VerificationKey signer;
         using (var stream = File.OpenRead(packagePath))
         {
