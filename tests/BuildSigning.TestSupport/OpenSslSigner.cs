@@ -31,6 +31,7 @@ public static class OpenSslSigner
                 case "$BUILDSIGNING_DIGEST_ALGORITHM" in
                   SHA256) d=sha256; n=64 ;;
                   SHA384) d=sha384; n=96 ;;
+                  SHA512) d=sha512; n=132 ;;
                   *) echo "unexpected digest algorithm '$BUILDSIGNING_DIGEST_ALGORITHM'" >&2; exit 2 ;;
                 esac
                 work=$(mktemp -d)

@@ -90,7 +90,7 @@ public static class Errors
         Create(nameof(SignerSignatureInvalid), null, publicKeyFile, keyId, scheme, standardError);
     public static BuildSigningException SignerTimeoutInvalid(string value) => Create(nameof(SignerTimeoutInvalid), null, value);
     public static BuildSigningException Ed25519PackageSignature(string keyFile) => Create(nameof(Ed25519PackageSignature), null, keyFile);
-    public static BuildSigningException SignerPackageSignature() => Create(nameof(SignerPackageSignature), null);
+    public static BuildSigningException SignerPackageSignature(string reason) => Create(nameof(SignerPackageSignature), null, EndSentence(reason));
     public static BuildSigningException SignerPublicKeyUnsupported(string publicKeyFile) => Create(nameof(SignerPublicKeyUnsupported), null, publicKeyFile);
 
     public static BuildSigningException CodeSigningCertificateNoCodeSigningEku(string subject, string fingerprint) => Create(nameof(CodeSigningCertificateNoCodeSigningEku), null, subject, fingerprint);

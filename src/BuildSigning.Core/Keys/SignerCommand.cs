@@ -73,10 +73,44 @@ public sealed class SignerCommand
         return new SigningKey(key, publicKey.Algorithm, publicKeyFile, certificate: null, isDevelopmentKey: false);
     }
 
-    /// <summary>Has the command sign a digest; returns the verified signature (ECDSA in DER).</summary>
-    public byte[] SignDigest(ReadOnlySpan<byte> digest)
+    /// <summary>
+    /// The NuGet author-signing identity of a signing command: its RSA key (CMS asks it for one PKCS#1 v1.5 signature over
+    /// the signed attributes' SHA-256) with the key's code-signing certificate from BuildSigningCertificateFile. An ECDSA
+    /// key or no certificate is BS1059.
+    /// </summary>
+    public static CodeSigningCertificate CreateCodeSigningCertificate(ExternalSignerOptions options, string? certificateFile)
     {
-        var (output, errorOutput) = Run(digest.ToArray());
+        if (string.IsNullOrWhiteSpace(options.PublicKeyFile)) throw Errors.SignerPublicKeyFileMissing();
+        if (string.IsNullOrWhiteSpace(certificateFile)) throw Errors.SignerPackageSignature("no BuildSigningCertificateFile is set");
+        string publicKeyFile = Path.GetFullPath(options.PublicKeyFile);
+        var publicKey = VerificationKey.FromFile(publicKeyFile);
+        if (publicKey.Algorithm != SignatureAlgorithm.RsaPkcs1Sha256)
+        {
+            throw Errors.SignerPackageSignature($"the command's key is {SchemeName(publicKey.Algorithm)}, not RSA");
+        }
+        string certificatePath = Path.GetFullPath(certificateFile);
+        var certificate = SigningKeyLoader.LoadCertificate(certificatePath);
+        if (!certificate.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(publicKey.SubjectPublicKeyInfo))
+        {
+            certificate.Dispose();
+            throw Errors.CertificateKeyMismatch(certificatePath, publicKeyFile);
+        }
+        var command = new SignerCommand(options with { PublicKeyFile = publicKeyFile }, publicKey);
+        return new CodeSigningCertificate(certificate, source: publicKeyFile, privateKey: new ExternalRsa(command));
+    }
+
+    /// <summary>Has the command sign a digest; returns the verified signature (ECDSA in DER).</summary>
+    public byte[] SignDigest(ReadOnlySpan<byte> digest) => SignDigest(digest, PublicKey.Algorithm.HashAlgorithm());
+
+    /// <summary>
+    /// Has the command sign a digest made with <paramref name="hash"/>: the key's own hash, or, for an RSA key, the SHA-384 or
+    /// SHA-512 a NuGet signature may use (BuildSigningPackageHashAlgorithm); the scheme is then RSA_PKCS1_SHA384/512.
+    /// </summary>
+    public byte[] SignDigest(ReadOnlySpan<byte> digest, HashAlgorithmName hash)
+    {
+        bool rsaOtherHash = PublicKey.Algorithm == SignatureAlgorithm.RsaPkcs1Sha256 && hash != HashAlgorithmName.SHA256;
+        string scheme = rsaOtherHash ? "RSA_PKCS1_" + hash.Name : SchemeName(PublicKey.Algorithm);
+        var (output, errorOutput) = Run(digest.ToArray(), hash.Name ?? "SHA256", scheme);
         byte[] signature = DecodeBase64(output)
             ?? throw Errors.SignerOutputUnreadable(output.Trim().Length == 0 ? "its standard output was empty" : "its standard output is not base64", errorOutput);
         if (signature.Length == 0) throw Errors.SignerOutputUnreadable("its standard output was empty", errorOutput);
@@ -86,12 +120,26 @@ public sealed class SignerCommand
             : [signature];
         foreach (byte[] candidate in candidates)
         {
-            if (PublicKey.VerifyHash(digest, candidate)) return candidate;
+            if (rsaOtherHash ? VerifyRsa(digest, candidate, hash) : PublicKey.VerifyHash(digest, candidate)) return candidate;
         }
-        throw Errors.SignerSignatureInvalid(_options.PublicKeyFile, PublicKey.Id.Hex, SchemeName(PublicKey.Algorithm), errorOutput);
+        throw Errors.SignerSignatureInvalid(_options.PublicKeyFile, PublicKey.Id.Hex, scheme, errorOutput);
     }
 
-    private (string Output, string ErrorOutput) Run(byte[] digest)
+    private bool VerifyRsa(ReadOnlySpan<byte> digest, byte[] signature, HashAlgorithmName hash)
+    {
+        using var rsa = RSA.Create();
+        rsa.ImportSubjectPublicKeyInfo(PublicKey.SubjectPublicKeyInfo, out _);
+        try
+        {
+            return rsa.VerifyHash(digest, signature, hash, RSASignaturePadding.Pkcs1);
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
+
+    private (string Output, string ErrorOutput) Run(byte[] digest, string digestAlgorithm, string scheme)
     {
         var start = new ProcessStartInfo
         {
@@ -113,10 +161,10 @@ public sealed class SignerCommand
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add(_options.Command);
         }
-        start.Environment["BUILDSIGNING_DIGEST_ALGORITHM"] = PublicKey.Algorithm.HashAlgorithm() == HashAlgorithmName.SHA384 ? "SHA384" : "SHA256";
+        start.Environment["BUILDSIGNING_DIGEST_ALGORITHM"] = digestAlgorithm;
         start.Environment["BUILDSIGNING_DIGEST_HEX"] = Hashing.Hex.Lower(digest);
         start.Environment["BUILDSIGNING_DIGEST_BASE64"] = Convert.ToBase64String(digest);
-        start.Environment["BUILDSIGNING_SIGNATURE_ALGORITHM"] = SchemeName(PublicKey.Algorithm);
+        start.Environment["BUILDSIGNING_SIGNATURE_ALGORITHM"] = scheme;
         start.Environment["BUILDSIGNING_KEY_ID"] = PublicKey.Id.Hex;
 
         using var process = new Process { StartInfo = start };
@@ -250,11 +298,11 @@ internal sealed class ExternalRsa : RSA
 
     public override byte[] SignHash(byte[] hash, HashAlgorithmName hashAlgorithm, RSASignaturePadding padding)
     {
-        if (padding != RSASignaturePadding.Pkcs1 || hashAlgorithm != _command.PublicKey.Algorithm.HashAlgorithm())
+        if (padding != RSASignaturePadding.Pkcs1 || hashAlgorithm != HashAlgorithmName.SHA256 && hashAlgorithm != HashAlgorithmName.SHA384 && hashAlgorithm != HashAlgorithmName.SHA512)
         {
-            throw new CryptographicException($"The signing command signs {SignerCommand.SchemeName(_command.PublicKey.Algorithm)} only.");
+            throw new CryptographicException($"The signing command signs PKCS#1 v1.5 signatures over SHA-256, SHA-384 or SHA-512 only, not {hashAlgorithm.Name}.");
         }
-        return _command.SignDigest(hash);
+        return _command.SignDigest(hash, hashAlgorithm);
     }
 
     public override bool VerifyHash(byte[] hash, byte[] signature, HashAlgorithmName hashAlgorithm, RSASignaturePadding padding) =>
