@@ -70,6 +70,38 @@ public sealed class ExternalSignerTests(PackagedBuildSigning product)
         }
     }
 
+    [Fact]
+    public void Pack_AuthorSignedThroughTheSignerCommandWithAnRsaKeyAndItsCertificate_IsAcceptedByDotnetNuGetVerify()
+    {
+        using var kms = new TempDirectory("bs-kms-rsa");
+        using var certificate = TestCertificates.CreateSelfSignedCodeSigning();
+        using var rsa = System.Security.Cryptography.X509Certificates.RSACertificateExtensions.GetRSAPrivateKey(certificate)!;
+        string project = product.CopySample("signer-command-nuget");
+        string privateKey = TestKeys.WritePrivateKeyPem(Path.Combine(kms.Path, "release.pem"), rsa);
+        string publicKey = TestKeys.WritePublicKeyPem(Path.Combine(project, "release.pub.pem"), rsa);
+        File.WriteAllText(Path.Combine(project, "release.crt"), certificate.ExportCertificatePem());
+        string script = OpenSslSigner.WriteScript(Path.Combine(kms.Path, "kms-sign.sh"), privateKey);
+
+        string packages = Path.Combine(project, "packages");
+        var pack = product.Dotnet(project, "pack", "-c", "Release", "-o", packages, $"-p:BuildSigningSignerCommand={script}",
+            "-p:BuildSigningPublicKeyFile=release.pub.pem", "-p:BuildSigningCertificateFile=release.crt", "-p:BuildSigningRequireSigningKey=true");
+        Assert.True(pack.ExitCode == 0, pack.ToString());
+        Assert.DoesNotContain(privateKey, pack.Output);
+        string nupkg = Assert.Single(Directory.GetFiles(packages, "*.nupkg"));
+        string fingerprint = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(certificate.RawData));
+        Assert.Contains($"(certificate SHA-256 {fingerprint}", pack.Output, StringComparison.OrdinalIgnoreCase);
+
+        string config = NuGetSignatureConfig.WriteVerifyConfig(Path.Combine(product.Root, "verify-signer-command", "nuget.config"), fingerprint);
+        var verify = ProcessRunner.Run("dotnet", ["nuget", "verify", "--all", nupkg, "--certificate-fingerprint", fingerprint, "--configfile", config, "-v", "n"],
+            Path.GetDirectoryName(config), product.Environment(), TimeSpan.FromMinutes(2));
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Contains("Successfully verified package", verify.StandardOutput);
+
+        // The bundles beside it are signed through the same command: buildsign checks them and the NuGet signature.
+        var buildsign = product.BuildSign("verify", nupkg, "--key", publicKey, "--certificate-fingerprint", fingerprint);
+        Assert.True(buildsign.ExitCode == 0, buildsign.ToString());
+    }
+
     [Theory]
     [InlineData(SignerBehaviour.Fail, "BS1053", "access denied by test KMS")]
     [InlineData(SignerBehaviour.WrongDigest, "BS1056", "ECDSA_P256_SHA256")]
