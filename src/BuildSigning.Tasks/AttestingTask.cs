@@ -110,12 +110,18 @@ public abstract class AttestingTask : BuildSigningTask
             WriteSpdx = formats.Contains("spdx"),
             WriteCycloneDx = formats.Contains("cyclonedx") || formats.Contains("cyclonedx1.7"),
             WriteProvenance = GenerateProvenance,
+            // @(RuntimePackAsset): one item per file a self-contained publish copies from a runtime pack.
             RuntimePacks = RuntimePacks
-                .Select(p => new RuntimePackReference(
-                    p.GetMetadata("NuGetPackageId") is { Length: > 0 } id ? id : p.ItemSpec,
-                    p.GetMetadata("NuGetPackageVersion"),
-                    NullIfEmpty(p.GetMetadata("PackageDirectory"))))
-                .DistinctBy(p => (p.Id.ToLowerInvariant(), p.Version.ToLowerInvariant()))
+                .GroupBy(p => ((p.GetMetadata("NuGetPackageId") is { Length: > 0 } id ? id : p.ItemSpec).ToLowerInvariant(), p.GetMetadata("NuGetPackageVersion").ToLowerInvariant()))
+                .Select(g => new RuntimePackReference(
+                    g.First().GetMetadata("NuGetPackageId") is { Length: > 0 } id ? id : g.First().ItemSpec,
+                    g.First().GetMetadata("NuGetPackageVersion"),
+                    NullIfEmpty(g.First().GetMetadata("PackageDirectory")))
+                {
+                    Files = g.Select(p => new Core.Assets.AssetsRuntimeFile(p.GetMetadata("FullPath"),
+                            (NullIfEmpty(p.GetMetadata("DestinationSubPath")) ?? Path.GetFileName(p.ItemSpec)).Replace('\\', '/')))
+                        .ToArray(),
+                })
                 .ToArray(),
             Sbom = new SbomInput
             {

@@ -118,6 +118,9 @@ public static class Errors
     public static BuildSigningException TrustPolicyInvalidPattern(string path, long line, long column, string value, string reason) => Create(nameof(TrustPolicyInvalidPattern), null, path, line, column, value, EndSentence(reason));
     public static BuildSigningException TrustPolicyInvalidVersionRange(string path, long line, long column, string value, string reason) => Create(nameof(TrustPolicyInvalidVersionRange), null, path, line, column, value, EndSentence(reason));
     public static BuildSigningException TrustPolicyInvalidItem(string itemType, string identity, string reason) => Create(nameof(TrustPolicyInvalidItem), null, itemType, identity, EndSentence(reason));
+    public static BuildSigningException PackageInventoryUnreadable(string package, string reason, Exception? e = null) => Create(nameof(PackageInventoryUnreadable), e, package, EndSentence(reason));
+    public static BuildSigningException PackageSbomEntryMissing(string package, string entry, string targetFramework) => Create(nameof(PackageSbomEntryMissing), null, package, entry, targetFramework);
+    public static BuildSigningException PackageSbomInventoryMismatch(string entry, string package, string difference) => Create(nameof(PackageSbomInventoryMismatch), null, entry, package, difference);
 
     /// <summary>A Unix file mode as chmod writes it (0644).</summary>
     internal static string Octal(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');

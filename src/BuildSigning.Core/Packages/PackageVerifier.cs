@@ -89,7 +89,9 @@ public static class PackageVerifier
         string expected = $"{identity.Id} {identity.Version.ToNormalizedString()}";
         var entries = new List<string>();
         using var zip = ZipFile.OpenRead(packagePath);
-        foreach (var entry in zip.Entries.Where(e => e.FullName.StartsWith("buildsigning/sbom.", StringComparison.Ordinal) && e.FullName.EndsWith(".json", StringComparison.Ordinal)))
+        var sbomEntries = zip.Entries.Where(e => e.FullName.StartsWith("buildsigning/sbom.", StringComparison.Ordinal) && e.FullName.EndsWith(".json", StringComparison.Ordinal)).ToArray();
+        Dictionary<string, string>? inventory = null;
+        foreach (var entry in sbomEntries)
         {
             JsonNode? document;
             using (var stream = entry.Open())
@@ -102,9 +104,53 @@ public static class PackageVerifier
             {
                 throw Errors.PackageSbomMismatch(entry.FullName, packagePath, describes, expected);
             }
+            // A document that lists the package's files (BuildSigning writes the inventory since issue 11) must list exactly
+            // its entries, with their SHA-256; one without a file list (older versions) is only checked for its identity.
+            if (ListedFiles(document) is { } listed)
+            {
+                inventory ??= PackageInventory.Read(packagePath, sbomEntries.Select(e => e.FullName).ToArray()).ToDictionary(f => f.RelativePath, f => f.Sha256Hex, StringComparer.Ordinal);
+                if (InventoryDifference(listed, inventory) is { } difference) throw Errors.PackageSbomInventoryMismatch(entry.FullName, packagePath, difference);
+            }
             entries.Add(entry.FullName);
         }
         return (expected, entries);
+    }
+
+    /// <summary>The files an SBOM lists (SPDX files[], CycloneDX file components of the root) by path, with SHA-256; null when it lists none.</summary>
+    private static Dictionary<string, string?>? ListedFiles(JsonNode? document)
+    {
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (document?["bomFormat"]?.GetValue<string>() == "CycloneDX")
+        {
+            foreach (var file in (document["metadata"]?["component"]?["components"] as JsonArray ?? []).Where(c => c?["type"]?.GetValue<string>() == "file"))
+            {
+                string? name = file?["name"]?.GetValue<string>();
+                if (name is null) continue;
+                result[name] = (file!["hashes"] as JsonArray)?.FirstOrDefault(h => h?["alg"]?.GetValue<string>() == "SHA-256")?["content"]?.GetValue<string>();
+            }
+        }
+        else
+        {
+            foreach (var file in document?["files"] as JsonArray ?? [])
+            {
+                string? name = file?["fileName"]?.GetValue<string>();
+                if (name is null) continue;
+                result[name.StartsWith("./", StringComparison.Ordinal) ? name[2..] : name] =
+                    (file!["checksums"] as JsonArray)?.FirstOrDefault(h => h?["algorithm"]?.GetValue<string>() == "SHA256")?["checksumValue"]?.GetValue<string>();
+            }
+        }
+        return result.Count == 0 ? null : result;
+    }
+
+    private static string? InventoryDifference(Dictionary<string, string?> listed, Dictionary<string, string> inventory)
+    {
+        foreach (var (name, sha256) in inventory.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (!listed.TryGetValue(name, out string? declared)) return $"the package has '{name}', which the SBOM does not list.";
+            if (!string.Equals(declared, sha256, StringComparison.OrdinalIgnoreCase)) return $"'{name}' has SHA-256 {sha256} in the package, {declared ?? "none"} in the SBOM.";
+        }
+        string? extra = listed.Keys.Where(k => !inventory.ContainsKey(k)).Order(StringComparer.Ordinal).FirstOrDefault();
+        return extra is null ? null : $"the SBOM lists '{extra}', which is not in the package.";
     }
 
     /// <summary>"Id Version" of the SBOM's root: SPDX's described package, or CycloneDX's metadata.component.</summary>

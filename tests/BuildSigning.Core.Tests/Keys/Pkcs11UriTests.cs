@@ -67,11 +67,12 @@ public sealed class Pkcs11UriTests
     [InlineData("pkcs11:token=ci;object=release?module-name=softhsm2", "module-name is not supported")]
     [InlineData("pkcs11:token=ci?module-path=/m.so", "names no key")]
     [InlineData("pkcs11:token=ci;object=a;object=b?module-path=/m.so", "appears twice")]
-    [InlineData("pkcs11:token=ci;object?module-path=/m.so", "not a name=value")]
+    [InlineData("pkcs11:token=ci;object?module-path=/m.so", "without a name=value form")]
     [InlineData("pkcs11:token=ci;object=a;slot-id=x1?module-path=/m.so", "slot-id")]
     [InlineData("pkcs11:token=ci;object=a;type=cert?module-path=/m.so", "type=cert")]
     [InlineData("pkcs11:token=ci;id=%zz?module-path=/m.so", "two hex digits")]
     [InlineData("pkcs11:token=ci;id=%0?module-path=/m.so", "two hex digits")]
+    [InlineData("pkcs11:token=ci;objet=k?module-path=/m.so", "does not know")]
     public void MalformedUris_AreCoded(string text, string reason)
     {
         var e = Assert.Throws<BuildSigningException>(() => Pkcs11Uri.Parse(text));
@@ -80,10 +81,23 @@ public sealed class Pkcs11UriTests
     }
 
     [Fact]
-    public void Redact_HidesOnlyPinValues()
+    public void Redact_HidesPinsAndEveryUnknownValue()
     {
         Assert.Equal("pkcs11:token=ci;object=k?module-path=/m.so&pin-value=***", Pkcs11Uri.Redact("pkcs11:token=ci;object=k?module-path=/m.so&pin-value=s3cret"));
         Assert.Equal("pkcs11:token=ci;object=k", Pkcs11Uri.Redact("pkcs11:token=ci;object=k"));
+        Assert.Equal("pkcs11:token=ci;object=k?module-path=/m.so&***", Pkcs11Uri.Redact("pkcs11:token=ci;object=k?module-path=/m.so&pin_value=s3cret"));
+        Assert.Equal("pkcs11:token=ci;***?module-path=/m.so", Pkcs11Uri.Redact("pkcs11:token=ci;s3cret?module-path=/m.so"));
+    }
+
+    [Theory]
+    [InlineData("pkcs11:token=ci;object=k?module-path=/m.so&pin_value=s3cret")]
+    [InlineData("pkcs11:token=ci;object=k;pinvalue=s3cret")]
+    [InlineData("pkcs11:token=ci;s3cret?module-path=/m.so")]
+    [InlineData("pkcs11:token=ci;object=k;pin=%zzs3cret?module-path=/m.so")]
+    public void MisspeltPins_AreNeverRepeatedInErrors(string text)
+    {
+        var e = Assert.Throws<BuildSigningException>(() => Pkcs11Uri.Parse(text));
+        Assert.DoesNotContain("s3cret", e.Message);
     }
 
     [Fact]

@@ -44,13 +44,18 @@ public sealed record Pkcs11Uri
         {
             if (part.Length == 0) return;
             int equals = part.IndexOf('=');
-            if (equals <= 0) throw Errors.Pkcs11UriInvalid(Redact(text), $"'{(isQuery ? "?" : "")}{Shorten(part)}' is not a name=value attribute (attributes are separated by '{separator}').");
+            if (equals <= 0) throw Errors.Pkcs11UriInvalid(Redact(text), $"it has an attribute without a name=value form (attributes are separated by '{separator}' {(isQuery ? "after" : "before")} the '?').");
             string name = part[..equals].Trim().ToLowerInvariant();
             if (name is "pin-value" or "pin-source")
             {
                 throw Errors.Pkcs11PinInUri(Redact(text), name);
             }
-            if (!attributes.TryAdd(name, Decode(part[(equals + 1)..], text)))
+            if (!SafeNames.Contains(name))
+            {
+                // A misspelt attribute ("objet=", "pin_value=") fails rather than being ignored; neither its name nor its value is repeated.
+                throw Errors.Pkcs11UriInvalid(Redact(text), $"it has an attribute BuildSigning does not know (shown as ***); the known ones are {string.Join(", ", SafeNames.Order(StringComparer.Ordinal))}.");
+            }
+            if (!attributes.TryAdd(name, Decode(name, part[(equals + 1)..], text)))
             {
                 throw Errors.Pkcs11UriInvalid(Redact(text), $"the attribute '{name}' appears twice.");
             }
@@ -102,7 +107,7 @@ public sealed record Pkcs11Uri
     /// Percent-decodes a value into bytes. MSBuild itself decodes %XX sequences before a task sees a property, so characters
     /// up to U+00FF are taken as the bytes they stand for (id=%01 arrives as U+0001); others as their UTF-8 bytes.
     /// </summary>
-    private static byte[] Decode(string value, string uri)
+    private static byte[] Decode(string name, string value, string uri)
     {
         var bytes = new List<byte>(value.Length);
         for (int i = 0; i < value.Length; i++)
@@ -112,7 +117,7 @@ public sealed record Pkcs11Uri
             {
                 if (i + 2 >= value.Length || !byte.TryParse(value.AsSpan(i + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out byte b))
                 {
-                    throw Errors.Pkcs11UriInvalid(Redact(uri), $"'{Shorten(value)}' has a '%' that is not followed by two hex digits.");
+                    throw Errors.Pkcs11UriInvalid(Redact(uri), $"the value of '{(SafeNames.Contains(name) ? name : "***")}' has a '%' that is not followed by two hex digits.");
                 }
                 bytes.Add(b);
                 i += 2;
@@ -130,7 +135,16 @@ public sealed record Pkcs11Uri
         return bytes.ToArray();
     }
 
-    /// <summary>The URI with the value of any pin-value/pin-source attribute replaced, so an error never repeats a PIN.</summary>
+    /// <summary>Attributes whose values an error message may repeat: they name a module, token or key, never a secret.</summary>
+    private static readonly HashSet<string> SafeNames = new(StringComparer.Ordinal)
+    {
+        "token", "object", "id", "type", "slot-id", "serial", "manufacturer", "model", "module-path", "module-name",
+    };
+
+    /// <summary>
+    /// The URI as messages show it: the values of pin-value, pin-source and of every attribute BuildSigning does not know
+    /// (a misspelt "pin_value" included) are replaced by ***, so an error never repeats a PIN.
+    /// </summary>
     public static string Redact(string uri)
     {
         var builder = new StringBuilder(uri.Length);
@@ -141,7 +155,8 @@ public sealed record Pkcs11Uri
             string part = uri[start..i];
             int equals = part.IndexOf('=');
             string name = equals > 0 ? part[..equals].Trim().ToLowerInvariant() : "";
-            builder.Append(name is "pin-value" or "pin-source" ? part[..(equals + 1)] + "***" : part);
+            if (name.StartsWith(Scheme, StringComparison.Ordinal)) name = name[Scheme.Length..];
+            builder.Append(SafeNames.Contains(name) ? part : name is "pin-value" or "pin-source" ? part[..(equals + 1)] + "***" : part.Length == 0 ? "" : "***");
             if (i < uri.Length) builder.Append(uri[i]);
             start = i + 1;
         }
