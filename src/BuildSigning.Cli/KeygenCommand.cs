@@ -15,10 +15,10 @@ internal static class KeygenCommand
         };
         var typeOption = new Option<string>("--type", "-t")
         {
-            Description = "Key type: ecdsa-p256 (default), ecdsa-p384, rsa-3072 or rsa-4096.",
+            Description = "Key type: ecdsa-p256 (default), ecdsa-p384, rsa-3072, rsa-4096 or ed25519 (DSSE bundles only: NuGet package signatures need RSA).",
             DefaultValueFactory = _ => "ecdsa-p256",
         };
-        typeOption.AcceptOnlyFromAmong("ecdsa-p256", "ecdsa-p384", "rsa-3072", "rsa-4096");
+        typeOption.AcceptOnlyFromAmong("ecdsa-p256", "ecdsa-p384", "rsa-3072", "rsa-4096", "ed25519");
         var passwordVariableOption = new Option<string?>("--password-variable")
         {
             Description = "Encrypt the private key with the password held in this environment variable.",
@@ -46,6 +46,7 @@ internal static class KeygenCommand
                 "ecdsa-p384" => KeyKind.EcdsaP384,
                 "rsa-3072" => KeyKind.Rsa3072,
                 "rsa-4096" => KeyKind.Rsa4096,
+                "ed25519" => KeyKind.Ed25519,
                 _ => KeyKind.EcdsaP256,
             };
             var publicKey = KeyGenerator.WriteKeyPair(kind, privatePath, publicPath, password, parse.GetValue(forceOption));

@@ -26,6 +26,12 @@ public abstract class AttestingTask : BuildSigningTask
     public string? TransparencyLogKey { get; set; }
     /// <summary>$(BuildSigningAuditLog): a JSON Lines file every signing event is appended to (empty: none).</summary>
     public string? AuditLog { get; set; }
+    /// <summary>$(BuildSigningSignerCommand): a command that signs digests with a key kept elsewhere (docs/signing-keys.md).</summary>
+    public string? SignerCommand { get; set; }
+    /// <summary>$(BuildSigningPublicKeyFile): the public key every signature of the signer command is checked against.</summary>
+    public string? PublicKeyFile { get; set; }
+    /// <summary>$(BuildSigningSignerTimeout): seconds per signature; empty means 60.</summary>
+    public string? SignerTimeout { get; set; }
 
     public string? SbomFormats { get; set; }
     /// <summary>$(BuildSigningSbomNamespace): the SPDX documentNamespace prefix.</summary>
@@ -81,7 +87,10 @@ public abstract class AttestingTask : BuildSigningTask
         {
             (require, reason) = (true, ci);
         }
-        return new KeyConfiguration(NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), require, reason);
+        return new KeyConfiguration(NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), require, reason,
+            Signer: NullIfEmpty(SignerCommand) is { } command
+                ? new ExternalSignerOptions(command, PublicKeyFile ?? "", ExternalSignerOptions.ParseTimeout(SignerTimeout), Path.GetDirectoryName(ProjectFullPath))
+                : null);
     }
 
     /// <summary>The transparency log and audit log of this signing, or null when both are off.</summary>

@@ -52,6 +52,8 @@ public sealed class SignPackages : AttestingTask
             WrittenFiles = written.Select(f => (ITaskItem)new TaskItem(f)).ToArray();
             return;
         }
+        // Before anything changes a package: a key that cannot author-sign (Ed25519 BS1058, a signer command BS1059).
+        if (SignPackage) PackageSigningIdentity.RequireUsableForPackages(key, KeyConfiguration());
         // The embedded SBOMs get the package's real file list before the NuGet signature covers them.
         var sboms = new Dictionary<string, IReadOnlyList<AttestationDocument>>(StringComparer.Ordinal);
         foreach (string package in packages.Where(p => !p.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase)))

@@ -26,6 +26,7 @@ internal static class SigningKeyCache
             ? "-"
             : $"{Path.GetFullPath(path)}|{File.GetLastWriteTimeUtc(path).Ticks}|{new FileInfo(path).Length}";
         return string.Join("\n", "BuildSigning.SigningKey", Stamp(c.KeyFile), c.PasswordVariable, Stamp(c.CertificateFile),
-            c.RequireSigningKey, c.DevelopmentKeyDirectory ?? DevelopmentKey.DefaultDirectory());
+            c.RequireSigningKey, c.DevelopmentKeyDirectory ?? DevelopmentKey.DefaultDirectory(),
+            c.Signer is { } signer ? $"{signer.Command}|{Stamp(signer.PublicKeyFile)}|{signer.TimeoutSeconds}|{signer.WorkingDirectory}" : "-");
     }
 }

@@ -26,6 +26,8 @@ public sealed class PackageLayoutTests(PackagedBuildSigning product)
             "tasks/net10.0/BuildSigning.Tasks.dll", "tasks/net10.0/BuildSigning.Core.dll",
             // PKCS#11 token keys: no SDK carries Pkcs11Interop.
             "tasks/net10.0/Pkcs11Interop.dll",
+            // Ed25519 keys: the SDK has no BouncyCastle, so it ships beside the task.
+            "tasks/net10.0/BouncyCastle.Cryptography.dll",
         })
         {
             Assert.Contains(expected, entries);
@@ -64,7 +66,7 @@ public sealed class PackageLayoutTests(PackagedBuildSigning product)
         // beside NuGet.Packaging.dll ship with it (copies of the building SDK's bundles).
         string toolFolder = settingsEntry.FullName[..^"DotnetToolSettings.xml".Length];
         var entries = package.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
-        foreach (string assembly in new[] { "NuGet.Packaging.dll", "NuGet.Common.dll", "NuGet.Configuration.dll", "NuGet.Versioning.dll", "NuGet.Frameworks.dll" })
+        foreach (string assembly in new[] { "NuGet.Packaging.dll", "NuGet.Common.dll", "NuGet.Configuration.dll", "NuGet.Versioning.dll", "NuGet.Frameworks.dll", "BouncyCastle.Cryptography.dll" })
         {
             Assert.Contains(toolFolder + assembly, entries);
         }

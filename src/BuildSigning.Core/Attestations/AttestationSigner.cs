@@ -30,14 +30,32 @@ public static class AttestationSigner
     /// <summary>A detached signature over a file's bytes, as cosign sign-blob makes; optionally timestamped like <see cref="SignPayload"/>.</summary>
     public static SigstoreBundle SignBlob(Stream content, SigningKey key, Uri? timestampUrl = null, SigningRecorder? recorder = null, string? bundlePath = null)
     {
-        byte[] digest = key.PublicKey.HashStream(content);
-        byte[] signature = key.SignHash(digest);
+        byte[] digest, signature;
+        if (key.Algorithm.SignsDigest())
+        {
+            digest = key.PublicKey.HashStream(content);
+            signature = key.SignHash(digest);
+        }
+        else
+        {
+            // PureEdDSA signs the content itself (Sigstore's PKIX_ED25519); the digest is recorded as for other keys.
+            byte[] bytes = ReadAll(content);
+            digest = key.PublicKey.HashStream(new MemoryStream(bytes, writable: false));
+            signature = key.Sign(bytes);
+        }
         var bundle = WithVerificationMaterial(key, signature, timestampUrl) with
         {
             Message = new MessageSignature(key.Algorithm.SigstoreDigestName(), digest, signature),
         };
         recorder?.RecordBlob(bundle.Message, key, bundlePath);
         return bundle;
+    }
+
+    internal static byte[] ReadAll(Stream content)
+    {
+        using var buffer = new MemoryStream();
+        content.CopyTo(buffer);
+        return buffer.ToArray();
     }
 
     private static SigstoreBundle WithVerificationMaterial(SigningKey key, byte[] signature, Uri? timestampUrl)

@@ -59,8 +59,19 @@ public static class BundleVerifier
         if (bundle.Message is not { } message) throw Errors.BundleMalformed(path, "it holds no messageSignature.");
         VerificationKey key = FindSigner(path, bundle, trustedKeys);
         if (message.DigestAlgorithm != key.Algorithm.SigstoreDigestName()) throw Errors.BundleMalformed(path, $"its digest algorithm {message.DigestAlgorithm} does not fit the key.");
-        byte[] digest = key.HashStream(artifact);
-        if (!digest.AsSpan().SequenceEqual(message.Digest) || !key.VerifyHash(digest, message.Signature))
+        bool verified;
+        if (key.Algorithm.SignsDigest())
+        {
+            byte[] digest = key.HashStream(artifact);
+            verified = digest.AsSpan().SequenceEqual(message.Digest) && key.VerifyHash(digest, message.Signature);
+        }
+        else
+        {
+            // Ed25519 (PureEdDSA) signed the artifact's bytes themselves.
+            byte[] content = AttestationSigner.ReadAll(artifact);
+            verified = key.HashStream(new MemoryStream(content, writable: false)).AsSpan().SequenceEqual(message.Digest) && key.Verify(content, message.Signature);
+        }
+        if (!verified)
         {
             throw Errors.BundleSignatureInvalid(path, key.Id.Hex);
         }

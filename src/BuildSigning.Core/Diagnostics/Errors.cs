@@ -88,6 +88,18 @@ public static class Errors
     public static BuildSigningException GateInputNotFound(string path) => Create(nameof(GateInputNotFound), null, path);
     public static BuildSigningException GateFormatNeedsPolicy() => Create(nameof(GateFormatNeedsPolicy), null);
     public static BuildSigningException GateKeysInPolicy() => Create(nameof(GateKeysInPolicy), null);
+    public static BuildSigningException SignerPublicKeyFileMissing() => Create(nameof(SignerPublicKeyFileMissing), null);
+    public static BuildSigningException SignerAndKeyFileBothSet(string keyFile) => Create(nameof(SignerAndKeyFileBothSet), null, keyFile);
+    public static BuildSigningException SignerCommandNotStarted(Exception e) => Create(nameof(SignerCommandNotStarted), e, Sentence(e));
+    public static BuildSigningException SignerCommandFailed(int exitCode, string standardError) => Create(nameof(SignerCommandFailed), null, exitCode, standardError);
+    public static BuildSigningException SignerCommandTimedOut(int seconds, string standardError) => Create(nameof(SignerCommandTimedOut), null, seconds, standardError);
+    public static BuildSigningException SignerOutputUnreadable(string reason, string standardError) => Create(nameof(SignerOutputUnreadable), null, EndSentence(reason), standardError);
+    public static BuildSigningException SignerSignatureInvalid(string publicKeyFile, string keyId, string scheme, string standardError) =>
+        Create(nameof(SignerSignatureInvalid), null, publicKeyFile, keyId, scheme, standardError);
+    public static BuildSigningException SignerTimeoutInvalid(string value) => Create(nameof(SignerTimeoutInvalid), null, value);
+    public static BuildSigningException Ed25519PackageSignature(string keyFile) => Create(nameof(Ed25519PackageSignature), null, keyFile);
+    public static BuildSigningException SignerPackageSignature(string reason) => Create(nameof(SignerPackageSignature), null, EndSentence(reason));
+    public static BuildSigningException SignerPublicKeyUnsupported(string publicKeyFile) => Create(nameof(SignerPublicKeyUnsupported), null, publicKeyFile);
 
     public static BuildSigningException CodeSigningCertificateNoCodeSigningEku(string subject, string fingerprint) => Create(nameof(CodeSigningCertificateNoCodeSigningEku), null, subject, fingerprint);
     public static BuildSigningException CodeSigningCertificateExpired(string subject, string fingerprint, DateTime notAfter) => Create(nameof(CodeSigningCertificateExpired), null, subject, fingerprint, notAfter.ToUniversalTime().ToString("u", System.Globalization.CultureInfo.InvariantCulture));

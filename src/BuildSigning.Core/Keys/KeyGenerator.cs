@@ -10,6 +10,7 @@ public enum KeyKind
     EcdsaP384,
     Rsa3072,
     Rsa4096,
+    Ed25519,
 }
 
 /// <summary>Creates key pairs as PKCS#8 PEM (private, mode 0600) and SubjectPublicKeyInfo PEM (public).</summary>
@@ -23,6 +24,7 @@ public static class KeyGenerator
         KeyKind.EcdsaP384 => ECDsa.Create(ECCurve.NamedCurves.nistP384),
         KeyKind.Rsa3072 => RSA.Create(3072),
         KeyKind.Rsa4096 => RSA.Create(4096),
+        KeyKind.Ed25519 => Ed25519Key.Generate(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

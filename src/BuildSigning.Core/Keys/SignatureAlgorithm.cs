@@ -8,6 +8,8 @@ public enum SignatureAlgorithm
     EcdsaP256Sha256,
     EcdsaP384Sha384,
     RsaPkcs1Sha256,
+    /// <summary>PureEdDSA (RFC 8032) over the message itself: the DSSE PAE bytes, or a blob's whole content.</summary>
+    Ed25519,
 }
 
 public static class SignatureAlgorithms
@@ -27,6 +29,9 @@ public static class SignatureAlgorithms
         _ => "SHA2_256",
     };
 
+    /// <summary>Whether the scheme signs a digest (ECDSA, RSA) rather than the message itself (Ed25519).</summary>
+    public static bool SignsDigest(this SignatureAlgorithm algorithm) => algorithm != SignatureAlgorithm.Ed25519;
+
     /// <summary>Returns the scheme for a key, or a description of why it is not usable.</summary>
     public static SignatureAlgorithm? ForKey(AsymmetricAlgorithm key, out string description)
     {
@@ -42,6 +47,9 @@ public static class SignatureAlgorithms
                     "1.3.132.0.34" => SignatureAlgorithm.EcdsaP384Sha384,
                     _ => null,
                 };
+            case Ed25519Key:
+                description = "an Ed25519 key";
+                return SignatureAlgorithm.Ed25519;
             case RSA rsa:
                 description = $"a {rsa.KeySize}-bit RSA key";
                 return rsa.KeySize >= MinimumRsaKeySize ? SignatureAlgorithm.RsaPkcs1Sha256 : null;

@@ -19,7 +19,8 @@ public sealed class SigningKey : IDisposable
         {
             ECDsa ec => ec.ExportSubjectPublicKeyInfo(),
             RSA rsa => rsa.ExportSubjectPublicKeyInfo(),
-            _ => throw new ArgumentException("Only ECDSA and RSA keys are supported.", nameof(key)),
+            Ed25519Key ed => ed.ExportSubjectPublicKeyInfo(),
+            _ => throw new ArgumentException("Only ECDSA, RSA and Ed25519 keys are supported.", nameof(key)),
         };
         PublicKey = VerificationKey.FromSubjectPublicKeyInfo(spki, source);
     }
@@ -38,10 +39,11 @@ public sealed class SigningKey : IDisposable
     {
         ECDsa ec => ec.SignData(data, Algorithm.HashAlgorithm(), DSASignatureFormat.Rfc3279DerSequence),
         RSA rsa => rsa.SignData(data, Algorithm.HashAlgorithm(), RSASignaturePadding.Pkcs1),
+        Ed25519Key ed => ed.SignData(data),
         _ => throw new InvalidOperationException(),
     };
 
-    /// <summary>Signs a digest computed elsewhere (streamed), with the key's hash algorithm.</summary>
+    /// <summary>Signs a digest computed elsewhere (streamed), with the key's hash algorithm. Not for Ed25519, which signs messages (see <see cref="SignatureAlgorithms.SignsDigest"/>).</summary>
     public byte[] SignHash(ReadOnlySpan<byte> digest) => _key switch
     {
         ECDsa ec => ec.SignHash(digest, DSASignatureFormat.Rfc3279DerSequence),

@@ -147,6 +147,8 @@ public static class SigningKeyLoader
                     var rsa = RSA.Create();
                     rsa.ImportPkcs8PrivateKey(encoded, out _);
                     return rsa;
+                case Ed25519Key.Oid:
+                    return Ed25519Key.FromPkcs8(info);
                 default:
                     string name = info.AlgorithmId.FriendlyName ?? info.AlgorithmId.Value ?? "unknown";
                     throw Errors.UnsupportedKeyType(path, $"a {name} key (OID {info.AlgorithmId.Value})");

@@ -9,13 +9,20 @@ public sealed record KeyConfiguration(
     string? CertificateFile,
     bool RequireSigningKey,
     string? RequireSigningKeyReason = null,
-    string? DevelopmentKeyDirectory = null);
+    string? DevelopmentKeyDirectory = null,
+    ExternalSignerOptions? Signer = null);
 
 /// <summary>Picks the configured key, or the per-user development key when none is configured and none is required.</summary>
 public static class SigningKeyResolver
 {
     public static SigningKey Resolve(KeyConfiguration configuration, Func<string, string?>? environment = null)
     {
+        if (configuration.Signer is { } signer)
+        {
+            // BuildSigningSignerCommand: the key stays in the key service; its public key file says which key it must be.
+            if (!string.IsNullOrWhiteSpace(configuration.KeyFile)) throw Errors.SignerAndKeyFileBothSet(configuration.KeyFile);
+            return SignerCommand.CreateSigningKey(signer);
+        }
         string developmentDirectory = configuration.DevelopmentKeyDirectory ?? DevelopmentKey.DefaultDirectory(environment);
         if (Pkcs11.Pkcs11Uri.IsPkcs11(configuration.KeyFile))
         {

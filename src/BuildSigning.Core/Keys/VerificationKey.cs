@@ -73,6 +73,7 @@ public sealed class VerificationKey
             {
                 ECDsa ec => ec.VerifyData(data, signature, Algorithm.HashAlgorithm(), DSASignatureFormat.Rfc3279DerSequence),
                 RSA rsa => rsa.VerifyData(data, signature, Algorithm.HashAlgorithm(), RSASignaturePadding.Pkcs1),
+                Ed25519Key ed => ed.VerifyData(data, signature),
                 _ => false,
             };
         }
@@ -108,6 +109,7 @@ public sealed class VerificationKey
     {
         try
         {
+            if (Ed25519Key.IsEd25519SubjectPublicKeyInfo(spki)) return Ed25519Key.FromSubjectPublicKeyInfo(spki);
             var ec = ECDsa.Create();
             try
             {
@@ -124,7 +126,7 @@ public sealed class VerificationKey
         }
         catch (CryptographicException e)
         {
-            throw Errors.PublicKeyFileUnusable(source, "it is not an ECDSA or RSA public key.", e);
+            throw Errors.PublicKeyFileUnusable(source, "it is not an ECDSA, RSA or Ed25519 public key.", e);
         }
     }
 }

@@ -11,6 +11,7 @@ public static class PackageSigningIdentity
 {
     public static CodeSigningCertificate Resolve(KeyConfiguration configuration, Func<string, string?>? environment = null)
     {
+        if (configuration.Signer is { } signer) return SignerCommand.CreateCodeSigningCertificate(signer, configuration.CertificateFile);
         if (string.IsNullOrWhiteSpace(configuration.KeyFile))
         {
             if (configuration.RequireSigningKey)
@@ -34,6 +35,23 @@ public static class PackageSigningIdentity
         }
         if (IsPem(keyFile)) throw Errors.PackageCertificateRequired(keyFile);
         return CodeSigningCertificateLoader.Load(new CodeSigningCertificateOptions(keyFile, null, password), environment);
+    }
+
+    /// <summary>
+    /// Refuses, before anything is signed, a bundle key that cannot make a NuGet author signature: an Ed25519 key (BS1058;
+    /// NuGet signs with RSA) or a signing command without an RSA key and its certificate (BS1059).
+    /// </summary>
+    public static void RequireUsableForPackages(SigningKey bundleKey, KeyConfiguration configuration)
+    {
+        if (configuration.Signer is not null)
+        {
+            if (string.IsNullOrWhiteSpace(configuration.CertificateFile)) throw Errors.SignerPackageSignature("no BuildSigningCertificateFile is set");
+            if (bundleKey.Algorithm != SignatureAlgorithm.RsaPkcs1Sha256)
+            {
+                throw Errors.SignerPackageSignature($"the command's key is {SignerCommand.SchemeName(bundleKey.Algorithm)}, not RSA");
+            }
+        }
+        if (bundleKey.Algorithm == SignatureAlgorithm.Ed25519) throw Errors.Ed25519PackageSignature(bundleKey.Source);
     }
 
     private static bool IsPem(string path)

@@ -366,7 +366,6 @@ public sealed class SigningKeyLoaderTests : IDisposable
     }
 
     [Theory]
-    [InlineData("ed25519")]
     [InlineData("ed448")]
     [InlineData("x25519")]
     public void Unsupported_algorithm_made_by_openssl_is_BS1006(string algorithm)
