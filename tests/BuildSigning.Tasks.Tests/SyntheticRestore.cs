@@ -57,11 +57,18 @@ internal sealed class SyntheticRestore
     }
 
     /// <summary>Adds a package to the folder and the assets file; dependencies are "Id/Version".</summary>
-    public SyntheticRestore Package(string id, string version, params string[] dependencies)
+    public SyntheticRestore Package(string id, string version, params string[] dependencies) => Package(id, version, null, dependencies);
+
+    /// <summary>
+    /// Adds a package whose .nupkg <paramref name="pack"/> may change first (sign it, as its author did before publishing),
+    /// then records its SHA-512 as restore would.
+    /// </summary>
+    public SyntheticRestore Package(string id, string version, Action<string>? pack, params string[] dependencies)
     {
         string lower = id.ToLowerInvariant();
         string directory = Path.Combine(PackagesFolder, lower, version.ToLowerInvariant());
         string nupkg = WriteNupkg(Path.Combine(directory, $"{lower}.{version.ToLowerInvariant()}.nupkg"), id, version);
+        pack?.Invoke(nupkg);
         File.WriteAllText(Path.Combine(directory, lower + ".nuspec"), Nuspec(id, version));
         string sha512 = Convert.ToBase64String(SHA512.HashData(File.ReadAllBytes(nupkg)));
         File.WriteAllText(nupkg + ".sha512", sha512);

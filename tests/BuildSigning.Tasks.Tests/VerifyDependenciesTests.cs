@@ -216,4 +216,96 @@ public sealed class VerifyDependenciesTests : IDisposable
         Assert.Equal(1, _engine.RegisterCount);
         Assert.Equal(4, _engine.Warnings.Count);
     }
+
+    [Fact]
+    public void A_package_signed_by_SignPackages_with_a_trusted_key_is_allowed_and_another_key_is_not()
+    {
+        using var temp = new TempDirectory("bs-task-verify-key");
+        string keyFile = TestKeys.WritePrivateKeyPem(temp.Combine("keys", "ci.pem"), TestKeyKind.EcdsaP256);
+        string publicKey = TestKeys.WritePublicKeyPem(temp.Combine("keys", "ci.pub.pem"), TestKeyKind.EcdsaP256);
+        var engine = new MockBuildEngine();
+        // The author packed and signed Contoso.Signed by key only (BuildSigningSignPackage=false) before publishing it.
+        var restore = new SyntheticRestore(temp).Package("Contoso.Signed", "1.0.0", nupkg =>
+        {
+            var sign = new SignPackages { BuildEngine = engine, Packages = [new TaskItem(nupkg)], KeyFile = keyFile, SignPackage = false };
+            Assert.True(sign.Execute(), engine.Log);
+        });
+        restore.Write();
+        temp.WriteFile("repo/buildsigning.trust.json", """
+            { "version": 1, "trustedKeys": [ { "name": "our-ci", "publicKeyFile": "../keys/ci.pub.pem" } ] }
+            """);
+        var verify = new VerifyDependencies
+        {
+            BuildEngine = _engine,
+            AssetsFile = restore.AssetsPath,
+            ProjectDirectory = restore.ProjectDirectory,
+            TrustPolicyFile = temp.Combine("repo", "buildsigning.trust.json"),
+        };
+
+        Assert.True(verify.Execute(), _engine.Log);
+        Assert.Empty(_engine.Errors);
+        Assert.Empty(_engine.Warnings);
+
+        // The same package against a policy that trusts another key only.
+        using var other = TestKeys.CreateOtherP256();
+        TestKeys.WritePublicKeyPem(temp.Combine("keys", "other.pub.pem"), other);
+        temp.WriteFile("repo/other.trust.json", """
+            { "version": 1, "trustedKeys": [ { "name": "someone-else", "publicKeyFile": "../keys/other.pub.pem" } ] }
+            """);
+        var rejected = new MockBuildEngine();
+        verify.BuildEngine = rejected;
+        verify.TrustPolicyFile = temp.Combine("repo", "other.trust.json");
+
+        Assert.False(verify.Execute());
+        var error = Assert.Single(rejected.Errors);
+        Assert.StartsWith("BS40", error.Code);
+        Assert.Contains("Contoso.Signed 1.0.0", error.Message);
+    }
+}
+
+/// <summary>The verdict cache, whose authenticating key lives in the per-user folder (BUILDSIGNING_HOME).</summary>
+[Collection(EnvironmentCollection.Name)]
+public sealed class VerifyDependenciesCacheTests : IDisposable
+{
+    private readonly TempDirectory _temp = new("bs-task-verify-cache");
+    private readonly MockBuildEngine _engine = new();
+
+    public void Dispose()
+    {
+        _engine.EndBuild();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public void A_second_verification_takes_allowed_verdicts_from_the_cache_and_a_changed_package_is_checked_again()
+    {
+        using var home = new EnvironmentVariableScope(BuildSigning.Core.Keys.DevelopmentKey.HomeVariable, _temp.Combine("home"));
+        var restore = new SyntheticRestore(_temp).Package("Contoso.Widgets", "1.2.0").Package("Fabrikam.Json", "2.0.0");
+        restore.Write();
+        var items = new[] { new TaskItem("*", new Dictionary<string, string> { ["Reason"] = "synthetic", ["Expires"] = "2099-01-01" }) };
+        VerifyDependencies NewTask() => new()
+        {
+            BuildEngine = _engine,
+            AssetsFile = restore.AssetsPath,
+            ProjectDirectory = restore.ProjectDirectory,
+            CacheFile = Path.Combine(restore.ProjectDirectory, "obj", "buildsigning.trust.cache"),
+            AllowUnsigned = items,
+        };
+
+        Assert.True(NewTask().Execute(), _engine.Log);
+        Assert.Contains(_engine.Messages, m => m.Message!.Contains("(0 from cache", StringComparison.Ordinal));
+        _engine.Messages.Clear();
+        Assert.True(NewTask().Execute(), _engine.Log);
+        Assert.Contains(_engine.Messages, m => m.Message!.Contains("(2 from cache", StringComparison.Ordinal));
+
+        // A package replaced after restore is never allowed from the cache.
+        string nupkg = Path.Combine(restore.PackagesFolder, "fabrikam.json", "2.0.0", "fabrikam.json.2.0.0.nupkg");
+        File.Delete(nupkg);
+        SyntheticRestore.WriteNupkg(nupkg, "Fabrikam.Json", "2.0.0", [("lib/net10.0/Fabrikam.Json.dll", "tampered")]);
+        _engine.Messages.Clear();
+        Assert.False(NewTask().Execute());
+        var error = Assert.Single(_engine.Errors);
+        Assert.Contains("Fabrikam.Json 2.0.0", error.Message);
+        Assert.Contains(_engine.Messages, m => m.Message!.Contains("(1 from cache", StringComparison.Ordinal));
+    }
 }
