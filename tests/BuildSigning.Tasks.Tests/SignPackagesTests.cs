@@ -111,6 +111,7 @@ public sealed class SignPackagesTests : IDisposable
     public void A_PEM_key_without_a_certificate_cannot_author_sign_and_logs_BS6017()
     {
         CreatePackage();
+        byte[] packed = File.ReadAllBytes(PackagePath);
         string keyFile = WriteKey();
         var task = NewTask(keyFile, signPackage: true);
 
@@ -120,7 +121,8 @@ public sealed class SignPackagesTests : IDisposable
         Assert.Equal("BS6017", error.Code);
         Assert.Contains(keyFile, error.Message);
         Assert.False(File.Exists(BlobBundle));
-        Assert.DoesNotContain(".signature.p7s", Entries(PackagePath));
+        // Nothing was changed before the failure: the package is as pack wrote it.
+        Assert.Equal(packed, File.ReadAllBytes(PackagePath));
         Assert.Empty(task.WrittenFiles);
     }
 
