@@ -260,4 +260,66 @@ public sealed class SignPackagesTests : IDisposable
         Assert.Contains($"lib/{SyntheticRestore.Framework}/{Id}.dll", spdx);
         Assert.Contains("pkg:nuget/Fabrikam.Json@2.0.0", spdx);
     }
+
+    [Fact]
+    public void Provenance_lists_the_packages_every_target_framework_resolved_and_is_signed_beside_the_package()
+    {
+        var restore = new SyntheticRestore(_temp).Package("Fabrikam.Json", "2.0.0");
+        restore.Write();
+        CreatePackage();
+        string keyFile = WriteKey();
+        var task = NewTask(keyFile);
+        task.GenerateProvenance = true;
+        task.AssetsFile = restore.AssetsPath;
+        task.ProjectFullPath = restore.ProjectPath;
+        task.ProjectVersion = Version;
+        task.SourceRevisionId = "0123456789abcdef0123456789abcdef01234567";
+        task.RepositoryUrl = "https://example.com/contoso/app.git";
+        task.BuilderId = "https://example.com/builders/test";
+
+        Assert.True(task.Execute(), _engine.Log);
+
+        string provenance = PackagePath + ".provenance.sigstore.json";
+        Assert.Contains(provenance, task.WrittenFiles.Select(f => f.ItemSpec));
+        var report = PackageVerifier.Verify(PackagePath, [PublicKeyOf(keyFile)]);
+        var statement = Assert.Single(report.Attestations).Statement;
+        Assert.Equal("https://slsa.dev/provenance/v1", statement.PredicateType);
+        Assert.Equal($"{Id}.{Version}.nupkg", Assert.Single(statement.Subjects).Name);
+        string predicate = statement.Predicate.ToJsonString();
+        Assert.Contains("pkg:nuget/Fabrikam.Json@2.0.0", predicate);
+        Assert.Contains("0123456789abcdef0123456789abcdef01234567", predicate);
+        Assert.Contains("https://example.com/builders/test", predicate);
+    }
+
+    [Fact]
+    public void A_symbols_package_gets_a_bundle_beside_it_and_nothing_inside_it()
+    {
+        CreatePackage();
+        string symbols = SyntheticRestore.WriteNupkg(Path.ChangeExtension(PackagePath, ".snupkg"), Id, Version, [($"lib/{SyntheticRestore.Framework}/{Id}.pdb", "PDB")]);
+        byte[] packed = File.ReadAllBytes(symbols);
+        string keyFile = WriteKey();
+        var task = NewTask(keyFile);
+        task.Packages = [new TaskItem(PackagePath), new TaskItem(symbols)];
+
+        Assert.True(task.Execute(), _engine.Log);
+
+        Assert.Equal([BlobBundle, symbols + ".sigstore.json"], task.WrittenFiles.Select(f => f.ItemSpec));
+        Assert.Equal(packed, File.ReadAllBytes(symbols));
+        Assert.Equal(PublicKeyOf(keyFile).Id, PackageVerifier.Verify(symbols, [PublicKeyOf(keyFile)]).BundleSigner!.Id);
+    }
+
+    [Fact]
+    public void With_OutputFileNamesWithoutVersion_the_file_pack_wrote_is_signed()
+    {
+        string versionless = SyntheticRestore.WriteNupkg(_temp.Combine("bin", "Release", $"{Id}.nupkg"), Id, Version);
+        var task = NewTask(WriteKey());
+        // What @(NuGetPackOutput) still names on SDKs up to 10.0.4xx (NuGet/Home#12644).
+        task.Packages = [new TaskItem(PackagePath)];
+        task.OutputFileNamesWithoutVersion = true;
+
+        Assert.True(task.Execute(), _engine.Log);
+
+        Assert.Equal([versionless + ".sigstore.json"], task.WrittenFiles.Select(f => f.ItemSpec));
+        Assert.False(File.Exists(PackagePath));
+    }
 }
