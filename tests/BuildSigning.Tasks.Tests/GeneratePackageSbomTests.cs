@@ -129,4 +129,56 @@ public sealed class GeneratePackageSbomTests : IDisposable
         Assert.Contains("cyclonedx1.7", error.Message);
         Assert.False(Directory.Exists(OutputDirectory));
     }
+
+    [Fact]
+    public void Each_target_framework_gets_its_own_SBOMs()
+    {
+        using var temp = new TempDirectory("bs-task-sbom-multi");
+        var restore = new SyntheticRestore(temp, "net10.0", "netstandard2.0").Package("Fabrikam.Json", "2.0.0");
+        restore.Write();
+        var task = NewTask("spdx;cyclonedx");
+        task.TargetFrameworks = "net10.0;netstandard2.0";
+        task.AssetsFile = restore.AssetsPath;
+        task.OutputDirectory = temp.Combine("obj", "buildsigning");
+
+        Assert.True(task.Execute(), _engine.Log);
+
+        Assert.Equal(
+            ["buildsigning/sbom.net10.0.cdx.json", "buildsigning/sbom.net10.0.spdx.json", "buildsigning/sbom.netstandard2.0.cdx.json", "buildsigning/sbom.netstandard2.0.spdx.json"],
+            task.SbomFiles.Select(f => f.GetMetadata("PackagePath")).Order(StringComparer.Ordinal));
+        foreach (var file in task.SbomFiles)
+        {
+            string json = File.ReadAllText(file.ItemSpec);
+            if (file.GetMetadata("Format") == "spdx") SbomValidation.ValidSpdx(json);
+            else SbomValidation.ValidCycloneDx(json);
+            Assert.Contains("pkg:nuget/Fabrikam.Json@2.0.0", json);
+        }
+    }
+
+    [Fact]
+    public void A_target_framework_the_restore_did_not_resolve_logs_BS2012()
+    {
+        var task = NewTask("spdx");
+        task.TargetFrameworks = "net10.0;net8.0";
+
+        Assert.False(task.Execute());
+
+        var error = Assert.Single(_engine.Errors);
+        Assert.Equal("BS2012", error.Code);
+        Assert.Contains("net8.0", error.Message);
+    }
+
+    [Fact]
+    public void A_corrupt_assets_file_logs_BS2011_naming_it()
+    {
+        File.WriteAllText(_restore.AssetsPath, "{ \"version\": 3, \"targets\": ");
+        var task = NewTask("spdx");
+
+        Assert.False(task.Execute());
+
+        var error = Assert.Single(_engine.Errors);
+        Assert.Equal("BS2011", error.Code);
+        Assert.Contains(_restore.AssetsPath, error.Message);
+        Assert.False(Directory.Exists(OutputDirectory));
+    }
 }

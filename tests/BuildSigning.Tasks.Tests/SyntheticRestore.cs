@@ -16,9 +16,15 @@ internal sealed class SyntheticRestore
     public const string Framework = "net10.0";
 
     private readonly TempDirectory _root;
+    private readonly string[] _frameworks;
     private readonly List<(string Id, string Version, string[] Dependencies, string Sha512)> _packages = [];
 
-    public SyntheticRestore(TempDirectory root) => _root = root;
+    /// <summary>A restore for the given target frameworks (default: <see cref="Framework"/>), each resolving every package.</summary>
+    public SyntheticRestore(TempDirectory root, params string[] frameworks)
+    {
+        _root = root;
+        _frameworks = frameworks.Length == 0 ? [Framework] : frameworks;
+    }
 
     public string PackagesFolder => _root.Combine("packages");
     public string ProjectDirectory => _root.Combine("src", "Contoso.App");
@@ -79,24 +85,12 @@ internal sealed class SyntheticRestore
     /// <summary>Writes the assets file (every package referenced directly unless it is another's dependency) and returns its path.</summary>
     public string Write()
     {
-        var target = new JsonObject();
+        var targets = new JsonObject();
+        foreach (string framework in _frameworks) targets[framework] = Target(framework);
         var libraries = new JsonObject();
         var transitive = _packages.SelectMany(p => p.Dependencies).Select(d => d.Split('/')[0]).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        foreach (var (id, version, dependencies, sha512) in _packages)
+        foreach (var (id, version, _, sha512) in _packages)
         {
-            var entry = new JsonObject
-            {
-                ["type"] = "package",
-                ["compile"] = new JsonObject { [$"lib/{Framework}/{id}.dll"] = new JsonObject() },
-                ["runtime"] = new JsonObject { [$"lib/{Framework}/{id}.dll"] = new JsonObject() },
-            };
-            if (dependencies.Length > 0)
-            {
-                var deps = new JsonObject();
-                foreach (var d in dependencies.Select(d => d.Split('/'))) deps[d[0]] = d[1];
-                entry["dependencies"] = deps;
-            }
-            target[$"{id}/{version}"] = entry;
             string lower = id.ToLowerInvariant();
             libraries[$"{id}/{version}"] = new JsonObject
             {
@@ -109,22 +103,42 @@ internal sealed class SyntheticRestore
         var assets = new JsonObject
         {
             ["version"] = 3,
-            ["targets"] = new JsonObject { [Framework] = target },
+            ["targets"] = targets,
             ["libraries"] = libraries,
-            ["projectFileDependencyGroups"] = new JsonObject
-            {
-                [Framework] = new JsonArray(_packages.Where(p => !transitive.Contains(p.Id)).Select(p => (JsonNode)JsonValue.Create($"{p.Id} >= {p.Version}")).ToArray()),
-            },
+            ["projectFileDependencyGroups"] = new JsonObject(_frameworks.Select(f => KeyValuePair.Create(f, (JsonNode?)new JsonArray(
+                _packages.Where(p => !transitive.Contains(p.Id)).Select(p => (JsonNode)JsonValue.Create($"{p.Id} >= {p.Version}")).ToArray())))),
             ["packageFolders"] = new JsonObject { [PackagesFolder + "/"] = new JsonObject() },
             ["project"] = new JsonObject
             {
                 ["version"] = "1.0.0",
                 ["restore"] = new JsonObject { ["projectName"] = "Contoso.App", ["projectPath"] = ProjectPath },
-                ["frameworks"] = new JsonObject { [Framework] = new JsonObject { ["targetAlias"] = Framework } },
+                ["frameworks"] = new JsonObject(_frameworks.Select(f => KeyValuePair.Create(f, (JsonNode?)new JsonObject { ["targetAlias"] = f }))),
             },
         };
         Directory.CreateDirectory(Path.GetDirectoryName(AssetsPath)!);
         File.WriteAllText(AssetsPath, assets.ToJsonString());
         return AssetsPath;
+    }
+
+    private JsonObject Target(string framework)
+    {
+        var target = new JsonObject();
+        foreach (var (id, version, dependencies, _) in _packages)
+        {
+            var entry = new JsonObject
+            {
+                ["type"] = "package",
+                ["compile"] = new JsonObject { [$"lib/{framework}/{id}.dll"] = new JsonObject() },
+                ["runtime"] = new JsonObject { [$"lib/{framework}/{id}.dll"] = new JsonObject() },
+            };
+            if (dependencies.Length > 0)
+            {
+                var deps = new JsonObject();
+                foreach (var d in dependencies.Select(d => d.Split('/'))) deps[d[0]] = d[1];
+                entry["dependencies"] = deps;
+            }
+            target[$"{id}/{version}"] = entry;
+        }
+        return target;
     }
 }
