@@ -12,6 +12,7 @@ public static class BuildSignCommand
         root.Subcommands.Add(KeygenCommand.Create(output, error));
         root.Subcommands.Add(VerifyCommand.Create(output, error));
         root.Subcommands.Add(InspectCommand.Create(output, error));
+        root.Subcommands.Add(AuditCommand.Create(output, error));
         return root;
     }
 

@@ -89,6 +89,10 @@ internal static class InspectCommand
             output.WriteLine($"  signer:       key {(KeyId.TryParse(bundle.PublicKeyHint, out var id) ? id!.Hex : bundle.PublicKeyHint)}");
         }
         output.WriteLine($"  timestamps:   {bundle.Rfc3161Timestamps.Count} RFC 3161");
+        foreach (var entry in bundle.TlogEntries)
+        {
+            output.WriteLine($"  tlog entry:   {entry.Kind} {entry.Version}, index {entry.LogIndex} of log {Convert.ToHexStringLower(entry.LogId)}, integrated {entry.IntegratedAt:u} (not verified)");
+        }
         if (bundle.Message is { } message)
         {
             output.WriteLine($"  content:      message signature over {message.DigestAlgorithm} {Convert.ToHexString(message.Digest).ToLowerInvariant()}");

@@ -4,6 +4,7 @@ using BuildSigning.Core.Diagnostics;
 using BuildSigning.Core.Keys;
 using BuildSigning.Core.Outputs;
 using BuildSigning.Core.Packages;
+using BuildSigning.Core.Transparency;
 using BuildSigning.Core.Trust;
 
 namespace BuildSigning.Cli;
@@ -26,9 +27,15 @@ internal static class VerifyCommand
         {
             Description = "For a package: the SHA-256 fingerprint (hex) its NuGet author signature must have.",
         };
+        var logKeyOption = new Option<string[]>("--transparency-log-key")
+        {
+            Description = "A trusted transparency log's public key (PEM). Every signed statement must then carry a Rekor entry of such a log "
+                + "whose body, signed entry timestamp, inclusion proof and checkpoint verify. Repeat for several logs.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var command = new Command("verify", "Verify a signed output directory file by file, or a package's NuGet signature, SBOMs and bundles (deployment gate).")
         {
-            pathArgument, keyOption, developmentKeyOption, fingerprintOption,
+            pathArgument, keyOption, developmentKeyOption, fingerprintOption, logKeyOption,
         };
         command.SetAction(parse => BuildSignCommand.Run(error, () =>
         {
@@ -38,15 +45,49 @@ internal static class VerifyCommand
             {
                 NuGetTrustedRoots.Require();
                 var packageKeys = LoadKeys(parse.GetValue(keyOption) ?? [], parse.GetValue(developmentKeyOption), required: false);
-                return Print(PackageVerifier.Verify(path, packageKeys, parse.GetValue(fingerprintOption)), output);
+                var packageLogKeys = TransparencyLogVerifier.LoadKeys(parse.GetValue(logKeyOption) ?? []);
+                var packageReport = PackageVerifier.Verify(path, packageKeys, parse.GetValue(fingerprintOption));
+                int packageResult = Print(packageReport, output);
+                return packageLogKeys.Count == 0 ? packageResult : CheckTransparencyLog(packageReport.Attestations, packageLogKeys, output, packageResult);
             }
             if (File.Exists(path)) throw Errors.NotAVerifiablePath(path);
             if (!string.IsNullOrEmpty(parse.GetValue(fingerprintOption))) throw Errors.FingerprintOnlyForPackages(path);
             var keys = LoadKeys(parse.GetValue(keyOption) ?? [], parse.GetValue(developmentKeyOption));
+            var logKeys = TransparencyLogVerifier.LoadKeys(parse.GetValue(logKeyOption) ?? []);
             var report = OutputVerifier.Verify(path, keys);
-            return Print(report, output, error);
+            int result = Print(report, output, error);
+            return logKeys.Count == 0 ? result : CheckTransparencyLog(AllStatements(report), logKeys, output, result);
         }));
         return command;
+    }
+
+    private static IEnumerable<VerifiedStatement> AllStatements(OutputVerificationReport report) =>
+        report.FileStatements.Concat(report.Attestations).Concat(report.SignedDirectories.SelectMany(AllStatements));
+
+    /// <summary>
+    /// Every verified statement must carry a Rekor entry of a trusted log that verifies offline (BS7006-BS7008 otherwise,
+    /// all of them reported). Prints each entry's log index and integrated time, a trusted signing time.
+    /// </summary>
+    private static int CheckTransparencyLog(IEnumerable<VerifiedStatement> statements, IReadOnlyList<VerificationKey> logKeys, TextWriter output, int result)
+    {
+        var failures = new List<Exception>();
+        foreach (var statement in statements.DistinctBy(s => s.BundlePath))
+        {
+            try
+            {
+                foreach (var entry in TransparencyLogVerifier.Verify(statement.BundlePath, statement.Bundle, statement.SignedBy, logKeys))
+                {
+                    output.WriteLine($"  {Path.GetFileName(statement.BundlePath)}: transparency log entry {entry.LogIndex} of log {entry.LogKey.Id.Hex} "
+                        + $"(tree size {entry.TreeSize}), integrated {entry.IntegratedTime:u} (body, SET, inclusion proof and checkpoint verified)");
+                }
+            }
+            catch (BuildSigningException e)
+            {
+                failures.Add(e);
+            }
+        }
+        if (failures.Count > 0) throw new AggregateException(failures);
+        return result;
     }
 
     private static bool IsPackage(string path) =>

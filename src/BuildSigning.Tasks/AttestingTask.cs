@@ -20,6 +20,12 @@ public abstract class AttestingTask : BuildSigningTask
     /// <summary>Set when BuildSigningRequireSigningKey is not set: a CI environment then requires a real key.</summary>
     public bool DetectContinuousIntegration { get; set; }
     public string? TimestampUrl { get; set; }
+    /// <summary>$(BuildSigningTransparencyLogUrl): a Rekor log every signed statement is submitted to (empty: none).</summary>
+    public string? TransparencyLogUrl { get; set; }
+    /// <summary>$(BuildSigningTransparencyLogKey): the log's public key (PEM), to check its SET and checkpoint at signing.</summary>
+    public string? TransparencyLogKey { get; set; }
+    /// <summary>$(BuildSigningAuditLog): a JSON Lines file every signing event is appended to (empty: none).</summary>
+    public string? AuditLog { get; set; }
 
     public string? SbomFormats { get; set; }
     /// <summary>$(BuildSigningSbomNamespace): the SPDX documentNamespace prefix.</summary>
@@ -76,6 +82,29 @@ public abstract class AttestingTask : BuildSigningTask
             (require, reason) = (true, ci);
         }
         return new KeyConfiguration(NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), require, reason);
+    }
+
+    /// <summary>The transparency log and audit log of this signing, or null when both are off.</summary>
+    protected Core.Transparency.SigningRecorder? ResolveRecorder(string eventKind)
+    {
+        var logUrl = NullIfEmpty(TransparencyLogUrl) is { } url ? Core.Transparency.RekorClient.ParseUrl(url) : null;
+        string? auditLog = NullIfEmpty(AuditLog) is { } path ? Path.GetFullPath(path) : null;
+        if (logUrl is null && auditLog is null) return null;
+        var logKey = NullIfEmpty(TransparencyLogKey) is { } keyFile ? Core.Transparency.TransparencyLogVerifier.LoadKey(keyFile) : null;
+        string? commit = null, builderId = null;
+        if (auditLog is not null)
+        {
+            builderId = BuilderIdentity.Resolve(NullIfEmpty(BuilderId), Environment.GetEnvironmentVariable, out _).Id;
+            commit = GitSource.Resolve(Path.GetDirectoryName(ProjectFullPath ?? ""), NullIfEmpty(RepositoryUrl), NullIfEmpty(SourceRevisionId), new List<Diagnostic>())?.Commit;
+        }
+        return new Core.Transparency.SigningRecorder
+        {
+            TransparencyLogUrl = logUrl,
+            TransparencyLogKey = logKey,
+            AuditLogPath = auditLog,
+            Context = new Core.Transparency.SigningContext(eventKind, NullIfEmpty(ProjectFullPath) is { } project ? Path.GetFileName(project) : null,
+                NullIfEmpty(Configuration), commit, builderId),
+        };
     }
 
     protected Uri? ResolveTimestampUrl() => NullIfEmpty(TimestampUrl) is { } url ? Core.Attestations.Rfc3161Client.ParseUrl(url) : null;

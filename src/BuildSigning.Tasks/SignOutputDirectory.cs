@@ -30,6 +30,7 @@ public sealed class SignOutputDirectory : AttestingTask
             NullIfEmpty(DigestCacheFile))
         {
             TimestampUrl = ResolveTimestampUrl(),
+            Recorder = ResolveRecorder(Kind),
             AllowExternalLinks = AllowExternalLinks,
             Algorithms = attestations is null ? DigestAlgorithms.Sha256 : DigestAlgorithms.Sha256 | DigestAlgorithms.Sha1,
             Attestations = attestations is null ? null : (names, digests) => BuildAttestations.ForFiles(attestations, names, digests, warnings),
@@ -43,7 +44,7 @@ public sealed class SignOutputDirectory : AttestingTask
         if (key.IsDevelopmentKey) LogWarning(SigningKeyResolver.DevelopmentKeyWarning(Directory, key));
         if (result.BundlesWritten.Count > 0)
         {
-            Log.LogMessage(MessageImportance.High, $"BuildSigning: signed {result.FileCount} files in {Directory} with key {key.Id.Hex} ({result.FilesRead} read, {result.BundlesWritten.Count} bundle(s) written)");
+            Log.LogMessage(MessageImportance.Normal, $"BuildSigning: signed {result.FileCount} files in {Directory} with key {key.Id.Hex} ({result.FilesRead} read, {result.BundlesWritten.Count} bundle(s) written)");
         }
         else
         {

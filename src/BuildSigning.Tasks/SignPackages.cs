@@ -42,8 +42,9 @@ public sealed class SignPackages : AttestingTask
 
         // Pack skips writing a package whose inputs did not change (reproducible builds, SOURCE_DATE_EPOCH): such a package
         // is still the one signed and attested last time, so it is left alone rather than signed twice.
-        var unchanged = packages.Where(p => PackageAttestor.IsUpToDate(p, key)).ToHashSet(StringComparer.Ordinal);
-        foreach (string package in unchanged) Log.LogMessage(MessageImportance.High, $"BuildSigning: {package} is unchanged; its signatures stand.");
+        var recorder = ResolveRecorder("pack");
+        var unchanged = packages.Where(p => PackageAttestor.IsUpToDate(p, key, recorder?.TransparencyLogUrl is not null)).ToHashSet(StringComparer.Ordinal);
+        foreach (string package in unchanged) Log.LogMessage(MessageImportance.Normal, $"BuildSigning: {package} is unchanged; its signatures stand.");
         packages = packages.Where(p => !unchanged.Contains(p)).ToArray();
         var written = unchanged.SelectMany(PackageAttestor.ExistingBundles).ToList();
         if (packages.Length == 0)
@@ -66,7 +67,7 @@ public sealed class SignPackages : AttestingTask
         {
             foreach (string package in packages.Where(p => p.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase)))
             {
-                if (PackageContentsSigner.Embed(package, key, timestampUrl, removeNuGetSignature: SignPackage && OverwritePackageSignature))
+                if (PackageContentsSigner.Embed(package, key, timestampUrl, removeNuGetSignature: SignPackage && OverwritePackageSignature, recorder))
                 {
                     Log.LogMessage(MessageImportance.Low, $"BuildSigning: signed the entries of {package} with key {key.Id.Hex} ({PackageContentsSigner.EntryName})");
                 }
@@ -81,8 +82,8 @@ public sealed class SignPackages : AttestingTask
             bool isSymbols = package.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase);
             var documents = isSymbols ? [] : sboms[package].ToList();
             if (!isSymbols && provenance is not null) documents.Add(provenance);
-            written.AddRange(PackageAttestor.Attest(package, documents, key, timestampUrl));
-            Log.LogMessage(MessageImportance.High, $"BuildSigning: attested {package} with key {key.Id.Hex}");
+            written.AddRange(PackageAttestor.Attest(package, documents, key, timestampUrl, recorder));
+            Log.LogMessage(MessageImportance.Low, $"BuildSigning: attested {package} with key {key.Id.Hex}");
         }
         if (key.IsDevelopmentKey) LogWarning(SigningKeyResolver.DevelopmentKeyWarning(string.Join(", ", packages.Select(Path.GetFileName)), key));
         WrittenFiles = written.Select(f => (ITaskItem)new TaskItem(f)).ToArray();
@@ -167,7 +168,7 @@ public sealed class SignPackages : AttestingTask
         {
             var result = NuGetPackageSigner.Sign(package, certificate, options);
             foreach (string warning in result.Warnings) Log.LogMessage(MessageImportance.Normal, $"NuGet signing {Path.GetFileName(package)}: {warning}");
-            Log.LogMessage(MessageImportance.High,
+            Log.LogMessage(MessageImportance.Normal,
                 $"BuildSigning: author-signed {package} (certificate SHA-256 {result.CertificateFingerprint}{(result.Timestamp is { } t ? $", timestamp {t:u}" : ", no timestamp")})");
             if (certificate.IsDevelopmentCertificate)
             {

@@ -18,7 +18,7 @@ public sealed class BuildLifecycleTests(PackagedBuildSigning product)
         DateTime bundleTime = File.GetLastWriteTimeUtc(package + ".sigstore.json");
 
         // Nothing changed: NuGet does not write the package again, and BuildSigning does not sign it twice (no BS6006).
-        var again = product.Dotnet(project, epoch, "pack", "-c", "Release", "-o", output);
+        var again = product.Dotnet(project, epoch, "pack", "-c", "Release", "-o", output, "-v:n");
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Contains("is unchanged; its signatures stand", again.Output);
         Assert.Equal(packageBytes, File.ReadAllBytes(package));

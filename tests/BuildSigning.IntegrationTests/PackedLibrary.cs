@@ -52,7 +52,7 @@ internal sealed class PackedLibrary
                 }
                 """));
 
-        DevelopmentPack = Product.Dotnet(ProjectDirectory, "pack", "-c", "Release", "-o", OutputDirectory(DevelopmentOutput), "-nologo");
+        DevelopmentPack = Product.Dotnet(ProjectDirectory, "pack", "-c", "Release", "-o", OutputDirectory(DevelopmentOutput), "-nologo", "-v:n");
         PackagedBuildSigning.Require(DevelopmentPack);
         using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(DevelopmentCertificatePath));
         DevelopmentCertificateFingerprint = TestCertificates.Sha256Fingerprint(certificate);
@@ -116,7 +116,7 @@ internal sealed class PackedLibrary
     {
         string directory = OutputDirectory(output);
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
-        return ProcessRunner.Run(dotnet, ["pack", "--no-build", "-c", "Release", "-o", directory, "-nologo", .. arguments],
+        return ProcessRunner.Run(dotnet, ["pack", "--no-build", "-c", "Release", "-o", directory, "-nologo", "-v:n", .. arguments],
             ProjectDirectory, Product.Environment(environment), TimeSpan.FromMinutes(8));
     }
 

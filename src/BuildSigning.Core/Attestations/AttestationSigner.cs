@@ -1,35 +1,43 @@
 using BuildSigning.Core.Keys;
+using BuildSigning.Core.Transparency;
 
 namespace BuildSigning.Core.Attestations;
 
 /// <summary>Signs statements as DSSE Sigstore bundles and blobs as message-signature bundles.</summary>
 public static class AttestationSigner
 {
-    public static SigstoreBundle SignStatement(InTotoStatement statement, SigningKey key, Uri? timestampUrl = null) =>
-        SignPayload(InTotoStatement.PayloadType, statement.ToJsonBytes(), key, timestampUrl);
+    public static SigstoreBundle SignStatement(InTotoStatement statement, SigningKey key, Uri? timestampUrl = null, SigningRecorder? recorder = null, string? bundlePath = null) =>
+        SignPayload(InTotoStatement.PayloadType, statement.ToJsonBytes(), key, timestampUrl, recorder, bundlePath);
 
     /// <summary>
     /// Signs a DSSE envelope. With <paramref name="timestampUrl"/>, an RFC 3161 timestamp over the signature bytes is
     /// added as verificationMaterial.timestampVerificationData.rfc3161Timestamps[0] (failures throw BS6007-BS6009).
     /// </summary>
-    public static SigstoreBundle SignPayload(string payloadType, byte[] payload, SigningKey key, Uri? timestampUrl = null)
+    /// <remarks>
+    /// With a <paramref name="recorder"/>, the signed envelope is then submitted to its transparency log (the entry goes into
+    /// verificationMaterial.tlogEntries) and the event appended to its audit log; failures throw BS7001-BS7023.
+    /// </remarks>
+    public static SigstoreBundle SignPayload(string payloadType, byte[] payload, SigningKey key, Uri? timestampUrl = null, SigningRecorder? recorder = null, string? bundlePath = null)
     {
         byte[] signature = key.Sign(Pae.Encode(payloadType, payload));
-        return WithVerificationMaterial(key, signature, timestampUrl) with
+        var bundle = WithVerificationMaterial(key, signature, timestampUrl) with
         {
             Dsse = new DsseEnvelope(payloadType, payload, [new DsseSignature(key.Id.Base64, signature)]),
         };
+        return recorder is { IsActive: true } ? recorder.RecordStatement(bundle, key, bundlePath) : bundle;
     }
 
     /// <summary>A detached signature over a file's bytes, as cosign sign-blob makes; optionally timestamped like <see cref="SignPayload"/>.</summary>
-    public static SigstoreBundle SignBlob(Stream content, SigningKey key, Uri? timestampUrl = null)
+    public static SigstoreBundle SignBlob(Stream content, SigningKey key, Uri? timestampUrl = null, SigningRecorder? recorder = null, string? bundlePath = null)
     {
         byte[] digest = key.PublicKey.HashStream(content);
         byte[] signature = key.SignHash(digest);
-        return WithVerificationMaterial(key, signature, timestampUrl) with
+        var bundle = WithVerificationMaterial(key, signature, timestampUrl) with
         {
             Message = new MessageSignature(key.Algorithm.SigstoreDigestName(), digest, signature),
         };
+        recorder?.RecordBlob(bundle.Message, key, bundlePath);
+        return bundle;
     }
 
     private static SigstoreBundle WithVerificationMaterial(SigningKey key, byte[] signature, Uri? timestampUrl)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BuildSigning.Core.Json;
+using BuildSigning.Core.Transparency;
 
 namespace BuildSigning.Core.Attestations;
 
@@ -22,6 +23,8 @@ public sealed record SigstoreBundle
     public string? PublicKeyHint { get; init; }
     public byte[]? CertificateDer { get; init; }
     public IReadOnlyList<byte[]> Rfc3161Timestamps { get; init; } = [];
+    /// <summary>Rekor entries (verificationMaterial.tlogEntries); see docs/attestation-format.md.</summary>
+    public IReadOnlyList<TransparencyLogEntry> TlogEntries { get; init; } = [];
     public DsseEnvelope? Dsse { get; init; }
     public MessageSignature? Message { get; init; }
 
@@ -36,7 +39,9 @@ public sealed record SigstoreBundle
         {
             material["publicKey"] = new JsonObject { ["hint"] = PublicKeyHint };
         }
-        material["tlogEntries"] = new JsonArray();
+        var tlogEntries = new JsonArray();
+        foreach (var entry in TlogEntries) tlogEntries.Add(entry.ToJson());
+        material["tlogEntries"] = tlogEntries;
         if (Rfc3161Timestamps.Count > 0)
         {
             var stamps = new JsonArray();
@@ -96,6 +101,7 @@ public sealed record SigstoreBundle
                 Rfc3161Timestamps = (Field(material, "timestampVerificationData", "rfc3161Timestamps") as JsonArray ?? [])
                     .Select(t => Bytes(Field(t, "signedTimestamp")) ?? throw new FormatException("a timestamp has no signedTimestamp"))
                     .ToArray(),
+                TlogEntries = (material["tlogEntries"] as JsonArray ?? []).Select(TransparencyLogEntry.Parse).ToArray(),
             };
             if (bundle.PublicKeyHint is null && bundle.CertificateDer is null)
             {

@@ -113,6 +113,21 @@ public static class Errors
     /// <summary>A Unix file mode as chmod writes it (0644).</summary>
     internal static string Octal(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');
 
+    public static BuildSigningException TransparencyLogUrlInvalid(string url) => Create(nameof(TransparencyLogUrlInvalid), null, url);
+    public static BuildSigningException TransparencyLogUnreachable(string url, Exception e) => Create(nameof(TransparencyLogUnreachable), e, url, Sentence(e));
+    public static BuildSigningException TransparencyLogHttpError(string url, string what, int status, string detail) => Create(nameof(TransparencyLogHttpError), null, url, what, status, EndSentence(detail));
+    public static BuildSigningException TransparencyLogResponseInvalid(string url, string what, string reason, Exception? e = null) => Create(nameof(TransparencyLogResponseInvalid), e, url, what, reason.TrimEnd('.'));
+    public static BuildSigningException TransparencyLogProofInvalid(string url, string what, long index, string reason) => Create(nameof(TransparencyLogProofInvalid), null, url, what, index, reason.TrimEnd('.'));
+    public static BuildSigningException TransparencyLogEntryInvalid(string path, string check, string reason) => Create(nameof(TransparencyLogEntryInvalid), null, path, check, reason.TrimEnd('.'));
+    public static BuildSigningException TransparencyLogEntryMissing(string path) => Create(nameof(TransparencyLogEntryMissing), null, path);
+    public static BuildSigningException TransparencyLogNotTrusted(string path, string logId) => Create(nameof(TransparencyLogNotTrusted), null, path, logId);
+    public static BuildSigningException TransparencyLogKeyUnusable(string path, string reason) => Create(nameof(TransparencyLogKeyUnusable), null, path, EndSentence(reason));
+    public static BuildSigningException AuditLogWriteFailed(string path, Exception e) => Create(nameof(AuditLogWriteFailed), e, path, Sentence(e));
+    public static BuildSigningException AuditLogBusy(string path, int seconds) => Create(nameof(AuditLogBusy), null, path, seconds);
+    public static BuildSigningException AuditLogBroken(string path, int line, string reason) => Create(nameof(AuditLogBroken), null, path, line, reason.TrimEnd('.'));
+    public static BuildSigningException AuditLogNotInTransparencyLog(string path, int line, long index, string bundle, string reason) => Create(nameof(AuditLogNotInTransparencyLog), null, path, line, index, bundle, reason.TrimEnd('.'));
+    public static BuildSigningException AuditLogUnreadable(string path, Exception e) => Create(nameof(AuditLogUnreadable), e, path, Sentence(e));
+
     /// <summary>Exception messages become the middle sentence of ours; make sure it ends like one.</summary>
     internal static string Sentence(Exception e) => EndSentence(e.Message);
 

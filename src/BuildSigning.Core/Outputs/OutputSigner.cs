@@ -26,6 +26,9 @@ public sealed record OutputSigningRequest(
     /// <summary>An RFC 3161 timestamp authority whose token each new signature carries.</summary>
     public Uri? TimestampUrl { get; init; }
 
+    /// <summary>Transparency log and audit log for every new signature (null: neither).</summary>
+    public Transparency.SigningRecorder? Recorder { get; init; }
+
     /// <summary>Sign links to files outside the directory (their target and its content) instead of refusing them.</summary>
     public bool AllowExternalLinks { get; init; }
 }
@@ -90,7 +93,7 @@ public static class OutputSigner
         var written = new List<string>();
         var unchanged = new List<string>();
         var documentPaths = new List<string>();
-        var signer = new StatementWriter(key, request.TimestampUrl, written, unchanged);
+        var signer = new StatementWriter(key, request.TimestampUrl, written, unchanged, request.Recorder);
 
         int parts = PartCount(subjects.Length, InTotoStatement.MaxSubjects);
         for (int part = 1; part <= parts; part++)
@@ -184,7 +187,7 @@ public static class OutputSigner
     private static Subject[] Part(Subject[] subjects, int part, int perPart) => subjects.Skip((part - 1) * perPart).Take(perPart).ToArray();
 
     /// <summary>Signs statements into bundles, keeping existing bundles whose statements say the same.</summary>
-    private sealed class StatementWriter(SigningKey key, Uri? timestampUrl, List<string> written, List<string> unchanged)
+    private sealed class StatementWriter(SigningKey key, Uri? timestampUrl, List<string> written, List<string> unchanged, Transparency.SigningRecorder? recorder = null)
     {
         /// <summary>
         /// Writes the parts of one statement: all kept when every part is unchanged, else all signed anew (the parts of one
@@ -200,7 +203,7 @@ public static class OutputSigner
             }
             foreach (var (bundlePath, statement) in parts)
             {
-                var bundle = AttestationSigner.SignPayload(InTotoStatement.PayloadType, statement.ToJsonBytes(), key, timestampUrl);
+                var bundle = AttestationSigner.SignPayload(InTotoStatement.PayloadType, statement.ToJsonBytes(), key, timestampUrl, recorder, bundlePath);
                 AtomicFile.WriteAllBytes(bundlePath, bundle.ToJsonBytes());
                 written.Add(bundlePath);
             }
@@ -218,7 +221,9 @@ public static class OutputSigner
                     ? existing.Bundle.CertificateDer is null
                     : existing.Bundle.CertificateDer?.AsSpan().SequenceEqual(key.Certificate.RawData) == true;
                 bool sameTimestamping = timestampUrl is null || existing.Bundle.Rfc3161Timestamps.Count > 0;
-                if (!sameMaterial || !sameTimestamping) return null;
+                // Logging switched on since: sign again, so the new signature is logged.
+                bool sameLogging = recorder?.TransparencyLogUrl is null || existing.Bundle.TlogEntries.Count > 0;
+                if (!sameMaterial || !sameTimestamping || !sameLogging) return null;
                 if (volatilePaths.Count == 0)
                 {
                     return existing.Bundle.Dsse!.Payload.AsSpan().SequenceEqual(statement.ToJsonBytes()) ? existing.Statement : null;

@@ -30,10 +30,13 @@ public static class PackageAttestor
     /// True when the bundles beside the package already sign these exact bytes with this key: pack left the package as it
     /// was (its inputs did not change), so its attestations stand and nothing is signed again.
     /// </summary>
-    public static bool IsUpToDate(string packagePath, SigningKey key)
+    public static bool IsUpToDate(string packagePath, SigningKey key, bool requireLogEntries = false)
     {
         string blobBundle = BlobBundlePath(packagePath);
         if (!File.Exists(blobBundle)) return false;
+        // Transparency logging switched on since: statements signed without a log entry are signed (and logged) again.
+        if (requireLogEntries && ExistingBundles(packagePath).Where(b => b != blobBundle)
+            .Any(b => SigstoreBundle.TryParse(File.ReadAllBytes(b), out _) is not { Dsse: not null, TlogEntries.Count: > 0 })) return false;
         try
         {
             using var stream = File.OpenRead(packagePath);
@@ -50,17 +53,21 @@ public static class PackageAttestor
         Directory.EnumerateFiles(Path.GetDirectoryName(Path.GetFullPath(packagePath))!, Path.GetFileName(packagePath) + "*" + SigstoreBundle.FileSuffix)
             .Order(StringComparer.Ordinal).ToArray();
 
-    public static IReadOnlyList<string> Attest(string packagePath, IReadOnlyList<AttestationDocument> documents, SigningKey key, Uri? timestampUrl)
+    public static IReadOnlyList<string> Attest(string packagePath, IReadOnlyList<AttestationDocument> documents, SigningKey key, Uri? timestampUrl, Transparency.SigningRecorder? recorder = null)
     {
         var written = new List<string>();
         string blobBundle = BlobBundlePath(packagePath);
         byte[] sha256;
+        byte[] blobBundleJson;
         using (var stream = File.OpenRead(packagePath))
         {
-            AtomicFile.WriteAllBytes(blobBundle, AttestationSigner.SignBlob(stream, key, timestampUrl).ToJsonBytes());
+            blobBundleJson = AttestationSigner.SignBlob(stream, key, timestampUrl, recorder, blobBundle).ToJsonBytes();
             stream.Position = 0;
             sha256 = SHA256.HashData(stream);
         }
+        // The file's own bundle is written last: when logging a statement fails, no new bundle claims the package is
+        // attested, and the next pack (IsUpToDate) signs it again.
+        AtomicFile.TryDelete(blobBundle);
         written.Add(blobBundle);
 
         var subject = new Subject(Path.GetFileName(packagePath), Hex.Lower(sha256));
@@ -68,9 +75,10 @@ public static class PackageAttestor
         {
             string path = StatementBundlePath(packagePath, document.Name);
             var statement = new InTotoStatement([subject], document.PredicateType, document.Predicate);
-            AtomicFile.WriteAllBytes(path, AttestationSigner.SignStatement(statement, key, timestampUrl).ToJsonBytes());
+            AtomicFile.WriteAllBytes(path, AttestationSigner.SignStatement(statement, key, timestampUrl, recorder, path).ToJsonBytes());
             written.Add(path);
         }
+        AtomicFile.WriteAllBytes(blobBundle, blobBundleJson);
 
         // Bundles of an earlier pack of the same file (another target framework list, formats switched off) would
         // otherwise stand beside a package they do not describe.

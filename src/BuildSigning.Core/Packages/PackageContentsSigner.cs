@@ -26,7 +26,7 @@ public static class PackageContentsSigner
     /// is left alone (changing an entry would break that signature) unless <paramref name="removeNuGetSignature"/> is set,
     /// as when the package is about to be signed again. Returns false when the package was left alone.
     /// </summary>
-    public static bool Embed(string packagePath, SigningKey key, Uri? timestampUrl, bool removeNuGetSignature)
+    public static bool Embed(string packagePath, SigningKey key, Uri? timestampUrl, bool removeNuGetSignature, Transparency.SigningRecorder? recorder = null)
     {
         string temporary = packagePath + ".buildsigning-" + Guid.NewGuid().ToString("N")[..8] + ".tmp";
         try
@@ -55,7 +55,7 @@ public static class PackageContentsSigner
                     ["packageFile"] = Path.GetFileName(packagePath),
                     ["excludedEntries"] = new JsonArray(".signature.p7s", ".buildsigning/"),
                 };
-                var bundle = AttestationSigner.SignStatement(new InTotoStatement(subjects, PredicateType, predicate), key, timestampUrl);
+                var bundle = AttestationSigner.SignStatement(new InTotoStatement(subjects, PredicateType, predicate), key, timestampUrl, recorder, packagePath + "!/" + EntryName);
                 // Same time stamp as pack gave the nuspec, so the entry does not make the package depend on the clock.
                 var added = zip.CreateEntry(EntryName, CompressionLevel.Optimal);
                 if (entryTime != default) added.LastWriteTime = entryTime;
