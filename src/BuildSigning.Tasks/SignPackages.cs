@@ -54,6 +54,9 @@ public sealed class SignPackages : AttestingTask
         }
         // Before anything changes a package: a key that cannot author-sign (Ed25519 BS1058, a signer command BS1059).
         if (SignPackage) PackageSigningIdentity.RequireUsableForPackages(key, KeyConfiguration());
+        // The certificate is resolved before any package is changed: a configuration that cannot author-sign (BS6017)
+        // fails without leaving a half-signed package behind.
+        using var certificate = SignPackage ? PackageSigningIdentity.Resolve(KeyConfiguration()) : null;
         // The embedded SBOMs get the package's real file list before the NuGet signature covers them.
         var sboms = new Dictionary<string, IReadOnlyList<AttestationDocument>>(StringComparer.Ordinal);
         foreach (string package in packages.Where(p => !p.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase)))
@@ -73,7 +76,7 @@ public sealed class SignPackages : AttestingTask
             }
         }
 
-        if (SignPackage) AuthorSign(packages, timestampUrl);
+        if (certificate is not null) AuthorSign(packages, certificate, timestampUrl);
 
         var provenance = Provenance();
         foreach (string package in packages)
@@ -155,10 +158,8 @@ public sealed class SignPackages : AttestingTask
         return File.Exists(versionless) ? versionless : listed;
     }
 
-    private void AuthorSign(string[] packages, Uri? timestampUrl)
+    private void AuthorSign(string[] packages, CodeSigningCertificate certificate, Uri? timestampUrl)
     {
-        var configuration = KeyConfiguration();
-        using var certificate = PackageSigningIdentity.Resolve(configuration);
         var options = new NuGetSignOptions
         {
             TimestampUrl = timestampUrl,

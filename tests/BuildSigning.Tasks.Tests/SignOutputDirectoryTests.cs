@@ -92,7 +92,7 @@ public sealed class SignOutputDirectoryTests : IDisposable
         Assert.Equal("build", (string?)report.Predicate["kind"]);
         Assert.Equal("App.csproj", (string?)report.Predicate["project"]);
         Assert.Equal("net10.0", (string?)report.Predicate["targetFramework"]);
-        Assert.Contains(_engine.Messages, m => m.Importance == MessageImportance.High
+        Assert.Contains(_engine.Messages, m => m.Importance == MessageImportance.Normal
             && m.Message!.Contains("signed 3 files", StringComparison.Ordinal) && m.Message.Contains(PublicKeyOf(keyFile).Id.Hex, StringComparison.Ordinal));
     }
 
