@@ -24,10 +24,15 @@ internal static class KeygenCommand
             Description = "Encrypt the private key with the password held in this environment variable.",
         };
         var forceOption = new Option<bool>("--force") { Description = "Overwrite existing key files." };
+        var nugetCertificateOption = new Option<string?>("--nuget-certificate")
+        {
+            Description = "Also write a self-signed RSA code-signing certificate for NuGet author signatures, with this subject "
+                + "(e.g. \"CN=Contoso Release Signing, O=Contoso\"), as <name>.cer.pem. Implies --type rsa-3072 unless --type is given.",
+        };
 
         var command = new Command("keygen", "Create a signing key pair (private PKCS#8 PEM and public PEM).")
         {
-            outOption, typeOption, passwordVariableOption, forceOption,
+            outOption, typeOption, passwordVariableOption, forceOption, nugetCertificateOption,
         };
         command.SetAction(parse => BuildSignCommand.Run(error, () =>
         {
@@ -41,7 +46,13 @@ internal static class KeygenCommand
                 if (password is null) throw Errors.KeygenPasswordVariableNotSet(variable);
                 if (password.Length == 0) throw Errors.KeyPasswordVariableEmpty(variable, privatePath);
             }
-            var kind = parse.GetValue(typeOption) switch
+            string? certificateSubject = parse.GetValue(nugetCertificateOption);
+            string type = certificateSubject is not null && parse.GetResult(typeOption) is not { Implicit: false } ? "rsa-3072" : parse.GetValue(typeOption)!;
+            if (certificateSubject is not null && !type.StartsWith("rsa-", StringComparison.Ordinal)) throw Errors.NuGetCertificateNeedsRsa(type);
+            if (certificateSubject is not null) SelfSignedCodeSigningCertificate.ParseSubject(certificateSubject);
+            string certificatePath = CertificatePathFor(privatePath);
+            if (certificateSubject is not null && !parse.GetValue(forceOption) && File.Exists(certificatePath)) throw Errors.KeyOutputExists(certificatePath);
+            var kind = type switch
             {
                 "ecdsa-p384" => KeyKind.EcdsaP384,
                 "rsa-3072" => KeyKind.Rsa3072,
@@ -53,10 +64,19 @@ internal static class KeygenCommand
             output.WriteLine($"private key: {privatePath}{(password is null ? "" : " (encrypted)")}");
             output.WriteLine($"public key:  {publicPath}");
             output.WriteLine($"key id:      {publicKey.Id.Hex}");
+            if (certificateSubject is not null)
+            {
+                string fingerprint = SelfSignedCodeSigningCertificate.WriteForKey(privatePath, password, certificateSubject, certificatePath, overwrite: true);
+                output.WriteLine($"certificate: {certificatePath} (self-signed, code signing, SHA-256 {fingerprint})");
+                output.WriteLine($"  sign packages with -p:BuildSigningKeyFile={privatePath} -p:BuildSigningCertificateFile={certificatePath};");
+                output.WriteLine($"  consumers pin SHA-256 {fingerprint} (allowUntrustedRoot, see docs/packages.md).");
+            }
             return ExitCodes.Success;
         }));
         return command;
     }
+
+    internal static string CertificatePathFor(string privatePath) => PublicKeyPathFor(privatePath)[..^".pub.pem".Length] + ".cer.pem";
 
     internal static string PublicKeyPathFor(string privatePath)
     {

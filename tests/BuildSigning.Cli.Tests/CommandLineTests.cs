@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using BuildSigning.TestSupport;
 
 namespace BuildSigning.Cli.Tests;
@@ -116,5 +117,63 @@ public sealed class CommandLineTests : IDisposable
         Environment.SetEnvironmentVariable(variable, null);
         AssertCoded(Run("keygen", "--out", _directory.Combine("k1.pem"), "--password-variable", variable), "BS1015");
         Assert.False(File.Exists(_directory.Combine("k1.pem")));
+    }
+}
+
+public sealed class KeygenNuGetCertificateTests : IDisposable
+{
+    private readonly TempDirectory _directory = new("bskeygen");
+
+    public void Dispose() => _directory.Dispose();
+
+    private static (int ExitCode, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        return (BuildSignCommand.Invoke(args, output, error), output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void NuGetCertificate_IsASelfSignedRsaCodeSigningCertificate_ThatAuthorSignsAPackage()
+    {
+        string key = _directory.Combine("release.pem");
+        var result = Run("keygen", "--out", key, "--nuget-certificate", "CN=Contoso Release Signing, O=Contoso");
+        Assert.True(result.ExitCode == 0, result.Error);
+        string certificatePath = _directory.Combine("release.cer.pem");
+        Assert.Contains(certificatePath, result.Output);
+
+        using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(certificatePath));
+        Assert.Equal("CN=Contoso Release Signing, O=Contoso", certificate.Subject);
+        Assert.Equal(3072, certificate.GetRSAPublicKey()!.KeySize);
+        Assert.Contains(certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), result.Output);
+
+        // The pair author-signs a real package, as BuildSigningKeyFile + BuildSigningCertificateFile do at pack.
+        string package = _directory.Combine("Contoso.Lib.1.0.0.nupkg");
+        using (var zip = System.IO.Compression.ZipFile.Open(package, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            using (var nuspec = new StreamWriter(zip.CreateEntry("Contoso.Lib.nuspec").Open()))
+            {
+                nuspec.Write("""<?xml version="1.0" encoding="utf-8"?><package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd"><metadata><id>Contoso.Lib</id><version>1.0.0</version><authors>Contoso</authors><description>test</description></metadata></package>""");
+            }
+            using var dll = new StreamWriter(zip.CreateEntry("lib/net10.0/Contoso.Lib.dll").Open());
+            dll.Write("not really IL");
+        }
+        using var signing = BuildSigning.Core.Keys.CodeSigningCertificateLoader.Load(new BuildSigning.Core.Keys.CodeSigningCertificateOptions(certificatePath, key));
+        var signed = BuildSigning.Core.Packages.NuGetPackageSigner.Sign(package, signing);
+        Assert.Equal(certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), signed.CertificateFingerprint, ignoreCase: true);
+    }
+
+    [Fact]
+    public void NuGetCertificate_WithAnEcKeyOrABadSubject_IsRefused_AndWritesNothing()
+    {
+        var ec = Run("keygen", "--out", _directory.Combine("ec.pem"), "--type", "ecdsa-p256", "--nuget-certificate", "CN=x");
+        Assert.Equal(2, ec.ExitCode);
+        Assert.Contains("error BS1023", ec.Error);
+        Assert.False(File.Exists(_directory.Combine("ec.pem")));
+
+        var subject = Run("keygen", "--out", _directory.Combine("bad.pem"), "--nuget-certificate", "not=a=name,,=");
+        Assert.Equal(2, subject.ExitCode);
+        Assert.Contains("error BS1022", subject.Error);
+        Assert.False(File.Exists(_directory.Combine("bad.cer.pem")));
     }
 }

@@ -40,6 +40,8 @@ public static class Errors
     public static BuildSigningException KeyOutputExists(string path) => Create(nameof(KeyOutputExists), null, path);
     public static BuildSigningException KeygenPasswordVariableNotSet(string variable) => Create(nameof(KeygenPasswordVariableNotSet), null, variable);
     public static BuildSigningException NoVerificationKey() => Create(nameof(NoVerificationKey), null);
+    public static BuildSigningException CertificateSubjectInvalid(string subject, Exception e) => Create(nameof(CertificateSubjectInvalid), e, subject, Sentence(e));
+    public static BuildSigningException NuGetCertificateNeedsRsa(string type) => Create(nameof(NuGetCertificateNeedsRsa), null, type);
     public static BuildSigningException UsageError(string problem, string command) => Create(nameof(UsageError), null, EndSentence(problem), command);
     public static BuildSigningException NotAVerifiablePath(string path) => Create(nameof(NotAVerifiablePath), null, path);
     public static BuildSigningException DevelopmentKeyMissing(string path) => Create(nameof(DevelopmentKeyMissing), null, path);

@@ -21,8 +21,7 @@ public static class DevelopmentCodeSigningCertificate
     public const string CertificateFileName = "development-codesigning.cer.pem";
 
     public const string Subject = "CN=BuildSigning Development Code Signing (not for distribution), O=BuildSigning";
-    private const string CodeSigningEku = "1.3.6.1.5.5.7.3.3";
-    private static readonly TimeSpan Lifetime = TimeSpan.FromDays(3 * 365);
+    private static readonly TimeSpan Lifetime = SelfSignedCodeSigningCertificate.DefaultLifetime;
 
     public static string PrivatePath(string directory) => Path.Combine(directory, PrivateFileName);
     public static string CertificatePath(string directory) => Path.Combine(directory, CertificateFileName);
@@ -88,13 +87,7 @@ public static class DevelopmentCodeSigningCertificate
     private static byte[] CreatePem(DateTimeOffset now)
     {
         using var rsa = RSA.Create(3072);
-        var request = new CertificateRequest(Subject, rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(CodeSigningEku)], critical: false));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
-        // Back-date a day so a slightly wrong clock elsewhere does not make it "not yet valid".
-        using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.Add(Lifetime));
+        using var certificate = SelfSignedCodeSigningCertificate.Create(rsa, Subject, now, Lifetime);
         return Encoding.UTF8.GetBytes(rsa.ExportPkcs8PrivateKeyPem() + "\n" + certificate.ExportCertificatePem() + "\n");
     }
 }
