@@ -12,6 +12,8 @@ public static class BuildSignCommand
         root.Subcommands.Add(KeygenCommand.Create(output, error));
         root.Subcommands.Add(VerifyCommand.Create(output, error));
         root.Subcommands.Add(InspectCommand.Create(output, error));
+        root.Subcommands.Add(InitCommand.Create(output, error));
+        root.Subcommands.Add(TrustCommand.Create(output, error));
         return root;
     }
 

@@ -117,6 +117,22 @@ public static class Warnings
     public static Diagnostic BuilderIdInvalid(string configured, string used) => Create(nameof(BuilderIdInvalid), configured, used);
 }
 
+/// <summary>`buildsign init` and `buildsign trust` (BS4028-BS4037).</summary>
+public static class TrustEditErrors
+{
+    private static BuildSigningException Create(string name, params object?[] arguments) => Errors.Create(name, null, arguments);
+    public static BuildSigningException TrustPolicyToEditNotFound(string path) => Create(nameof(TrustPolicyToEditNotFound), path);
+    public static BuildSigningException TrustPolicyNotEditable(string path, string reason) => Create(nameof(TrustPolicyNotEditable), path, Errors.EndSentence(reason));
+    public static BuildSigningException TrustPolicyEditInvalid(string path, string error) => Create(nameof(TrustPolicyEditInvalid), path, error.TrimEnd('.'));
+    public static BuildSigningException TrustPolicyEntryNotFound(string path, string name) => Create(nameof(TrustPolicyEntryNotFound), path, name);
+    public static BuildSigningException TrustPolicyNameTaken(string path, string name) => Create(nameof(TrustPolicyNameTaken), path, name);
+    public static BuildSigningException TrustPackageNotFound(string package, string where) => Create(nameof(TrustPackageNotFound), package, Errors.EndSentence(where));
+    public static BuildSigningException TrustPackageHasNoSignature(string package, string wanted, string has) => Create(nameof(TrustPackageHasNoSignature), package, wanted, has);
+    public static BuildSigningException InitRestoreFailed(string target, int exitCode) => Create(nameof(InitRestoreFailed), target, exitCode);
+    public static BuildSigningException InitFileUnusable(string path, string reason, string version) => Create(nameof(InitFileUnusable), path, Errors.EndSentence(reason), version);
+    public static BuildSigningException TrustArgumentInvalid(string what, string value, string reason) => Create(nameof(TrustArgumentInvalid), what, value, Errors.EndSentence(reason));
+}
+
 /// <summary>Per-package verdicts of dependency verification (BS4010-BS4024): errors in enforce mode, warnings in audit mode.</summary>
 public static class TrustMessages
 {

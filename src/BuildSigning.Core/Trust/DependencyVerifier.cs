@@ -174,7 +174,7 @@ public static class DependencyVerifier
     }
 
     /// <summary>The same package: ids equal ignoring case (as NuGet compares them), versions equal in NuGet's normalized form.</summary>
-    internal static bool IsSamePackage(string id, string version, string nuspecId, NuGetVersion nuspecVersion) =>
+    public static bool IsSamePackage(string id, string version, string nuspecId, NuGetVersion nuspecVersion) =>
         string.Equals(id, nuspecId, StringComparison.OrdinalIgnoreCase)
         && NuGetVersion.TryParse(version, out var expected)
         && string.Equals(expected.ToNormalizedString(), nuspecVersion.ToNormalizedString(), StringComparison.OrdinalIgnoreCase);
