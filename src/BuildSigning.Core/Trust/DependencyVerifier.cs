@@ -30,11 +30,27 @@ public sealed record DependencyVerificationRequest(string AssetsFilePath, TrustP
     /// proves nothing; it is reported as trusted by that fact. Only that exact folder, never a package merely named alike.
     /// </summary>
     public string? VerifierPackageDirectory { get; init; }
+
+    /// <summary>
+    /// Remember the verdicts in this process and answer a second request for the same assets file from memory when nothing
+    /// it depends on changed: the assets file, the policy, and the stamp (one stat) of every .nupkg and .nupkg.sha512.
+    /// Restore and build of one `dotnet build` verify once, not twice. Only results without errors are remembered.
+    /// </summary>
+    public bool RememberInProcess { get; init; }
+
+    /// <summary>Which pass asks ("restore" or "build"); a remembered verification says which pass made it.</summary>
+    public string? Phase { get; init; }
 }
+
+/// <summary>A verification answered from <see cref="DependencyVerificationRequest.RememberInProcess"/>: made by another pass, this long ago.</summary>
+public sealed record RememberedVerification(string? Phase, TimeSpan Age);
 
 /// <summary>Verdicts for every package of the restore output, errors and warnings ready to log.</summary>
 public sealed record DependencyVerificationResult(IReadOnlyList<PackageTrustResult> Packages, TrustPolicy Policy, int CacheHits, TimeSpan Elapsed)
 {
+    /// <summary>Set when the verdicts are the ones an earlier pass in this process reached, nothing having changed since.</summary>
+    public RememberedVerification? Remembered { get; init; }
+
     public IReadOnlyList<Diagnostic> Errors => Packages.Where(p => p.IsError).Select(p => p.Diagnostic!).ToList();
     public IReadOnlyList<Diagnostic> Warnings => Packages.Where(p => p.IsWarning).Select(p => p.Diagnostic!).ToList();
     public bool Succeeded => !Packages.Any(p => p.IsError);
@@ -49,9 +65,32 @@ public sealed record DependencyVerificationResult(IReadOnlyList<PackageTrustResu
 /// </summary>
 public static class DependencyVerifier
 {
-    public static DependencyVerificationResult Verify(DependencyVerificationRequest request, CancellationToken cancellationToken = default) =>
-        Verify(ProjectAssetsFile.Load(request.AssetsFilePath), request.Policy, request.CacheFilePath, request.Now, request.MaxDegreeOfParallelism, cancellationToken,
+    public static DependencyVerificationResult Verify(DependencyVerificationRequest request, CancellationToken cancellationToken = default)
+    {
+        if (!request.RememberInProcess)
+        {
+            return Verify(ProjectAssetsFile.Load(request.AssetsFilePath), request.Policy, request.CacheFilePath, request.Now, request.MaxDegreeOfParallelism, cancellationToken,
+                request.VerifierPackageDirectory, request.CacheKeyDirectory);
+        }
+        var stopwatch = Stopwatch.StartNew();
+        string assetsPath = Path.GetFullPath(request.AssetsFilePath);
+        var clock = request.Now ?? DateTimeOffset.UtcNow;
+        var assetsStamp = FileStamp.Get(assetsPath);
+        if (RecentVerifications.TryGet(assetsPath, assetsStamp, request, clock) is { } remembered)
+        {
+            return new DependencyVerificationResult(remembered.Packages, request.Policy, remembered.Packages.Count, stopwatch.Elapsed)
+            {
+                Remembered = new RememberedVerification(remembered.Phase, DateTime.UtcNow - remembered.CreatedUtc),
+            };
+        }
+        var assets = ProjectAssetsFile.Load(assetsPath);
+        // Stamps taken before verifying: a file that changes while it is verified does not match them afterwards.
+        var files = RecentVerifications.FilesOf(assets);
+        var result = Verify(assets, request.Policy, request.CacheFilePath, request.Now, request.MaxDegreeOfParallelism, cancellationToken,
             request.VerifierPackageDirectory, request.CacheKeyDirectory);
+        RecentVerifications.Remember(assetsPath, assetsStamp, request, files, result);
+        return result;
+    }
 
     public static DependencyVerificationResult Verify(ProjectAssetsFile assets, TrustPolicy policy, string? cacheFilePath = null, DateTimeOffset? now = null,
         int maxDegreeOfParallelism = 0, CancellationToken cancellationToken = default, string? verifierPackageDirectory = null, string? cacheKeyDirectory = null)
@@ -221,5 +260,59 @@ public static class DependencyVerifier
         // A file rewritten while we hashed it gets a new stamp; remembering the old stamp would hide that change.
         if (FileStamp.Get(path) == before) cache.SetSha512(path, before, hex);
         return hex;
+    }
+}
+
+/// <summary>
+/// Verdicts reached in this process, per assets file, with what they depended on: the assets file's stamp, the policy
+/// hash, the verifier's folder, and the stamp of every .nupkg and .nupkg.sha512 (taken before verifying). Checking them
+/// costs one stat per file; anything changed, or any verdict reaching its own end (an exception's expiry), is a miss.
+/// </summary>
+internal static class RecentVerifications
+{
+    internal sealed record Entry(FileStamp? AssetsStamp, string PolicyHash, string? Verifier, IReadOnlyList<(string Path, FileStamp? Stamp)> Files,
+        IReadOnlyList<PackageTrustResult> Packages, DateTimeOffset ValidUntil, DateTime CreatedUtc, string? Phase);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Entry> s_entries = new(StringComparer.Ordinal);
+
+    public static IReadOnlyList<(string Path, FileStamp? Stamp)> FilesOf(ProjectAssetsFile assets)
+    {
+        var files = new List<(string, FileStamp?)>();
+        foreach (var library in assets.Libraries.Where(l => l.IsPackage))
+        {
+            if (assets.FindPackageDirectory(library) is not { } directory)
+            {
+                files.Add((Path.Combine(assets.PackageFolders.FirstOrDefault() ?? "", library.Path ?? library.Name.ToLowerInvariant()), null));
+                continue;
+            }
+            string nupkg = DependencyVerifier.ExpectedNupkg(directory, library.Name, library.Version);
+            files.Add((nupkg, FileStamp.Get(nupkg)));
+            files.Add((nupkg + ".sha512", FileStamp.Get(nupkg + ".sha512")));
+        }
+        return files;
+    }
+
+    public static Entry? TryGet(string assetsPath, FileStamp? assetsStamp, DependencyVerificationRequest request, DateTimeOffset now)
+    {
+        if (assetsStamp is null || !s_entries.TryGetValue(assetsPath, out var entry)) return null;
+        if (entry.AssetsStamp != assetsStamp || entry.PolicyHash != request.Policy.Hash || entry.Verifier != request.VerifierPackageDirectory || now >= entry.ValidUntil) return null;
+        foreach (var (path, stamp) in entry.Files)
+        {
+            if (stamp is null || FileStamp.Get(path) != stamp) return null;
+        }
+        return entry;
+    }
+
+    public static void Remember(string assetsPath, FileStamp? assetsStamp, DependencyVerificationRequest request, IReadOnlyList<(string Path, FileStamp? Stamp)> files,
+        DependencyVerificationResult result)
+    {
+        // Only what can be re-checked by stats: no errors, and every package's .nupkg was there.
+        if (assetsStamp is null || !result.Succeeded || files.Any(f => f.Stamp is null))
+        {
+            s_entries.TryRemove(assetsPath, out _);
+            return;
+        }
+        var validUntil = result.Packages.Select(p => p.ValidUntil).OfType<DateTimeOffset>().DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
+        s_entries[assetsPath] = new Entry(assetsStamp, request.Policy.Hash, request.VerifierPackageDirectory, files, result.Packages, validUntil, DateTime.UtcNow, request.Phase);
     }
 }
