@@ -130,6 +130,8 @@ public static class TrustEditErrors
     public static BuildSigningException TrustPackageHasNoSignature(string package, string wanted, string has) => Create(nameof(TrustPackageHasNoSignature), package, wanted, has);
     public static BuildSigningException InitRestoreFailed(string target, int exitCode) => Create(nameof(InitRestoreFailed), target, exitCode);
     public static BuildSigningException InitFileUnusable(string path, string reason, string version) => Create(nameof(InitFileUnusable), path, Errors.EndSentence(reason), version);
+    /// <summary>Logged by BuildSigning.targets itself (an &lt;Error&gt; with this text), where no BuildSigning task can load.</summary>
+    public static BuildSigningException VisualStudioMSBuildTooOld(string msbuildVersion) => Create(nameof(VisualStudioMSBuildTooOld), msbuildVersion);
     public static BuildSigningException TrustArgumentInvalid(string what, string value, string reason) => Create(nameof(TrustArgumentInvalid), what, value, Errors.EndSentence(reason));
 }
 
