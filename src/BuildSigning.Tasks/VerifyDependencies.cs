@@ -22,6 +22,9 @@ public sealed class VerifyDependencies : BuildSigningTask
     /// <summary>"restore" when MSBuild is restoring ($(MSBuildIsRestoring)), else the build pass.</summary>
     public string? Phase { get; set; }
 
+    /// <summary>Deep mode: compare the extracted files with the verified .nupkg's entries (BuildSigningVerifyExtractedFiles).</summary>
+    public bool VerifyExtractedFiles { get; set; }
+
     /// <summary>
     /// A build pass answered from the verification its own restore pass made moments ago (nothing changed in between) does
     /// not repeat that pass's audit warnings: one `dotnet build` reports each once.
@@ -43,6 +46,7 @@ public sealed class VerifyDependencies : BuildSigningTask
             // tasks/<tfm>/BuildSigning.Tasks.dll inside the extracted package.
             VerifierPackageDirectory = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(VerifyDependencies).Assembly.Location)!, "..", "..")),
             RememberInProcess = true,
+            VerifyExtractedFiles = VerifyExtractedFiles,
             Phase = string.Equals(Phase, "true", StringComparison.OrdinalIgnoreCase) || string.Equals(Phase, "restore", StringComparison.OrdinalIgnoreCase) ? "restore" : "build",
         });
         var remembered = result.Remembered;

@@ -166,6 +166,45 @@ public sealed class InitAndTrustCommandTests(PackagedBuildSigning product)
         Assert.Contains("error BS4031: ", missing.StandardError);
     }
 
+    [Fact]
+    public void DeepMode_AnEditedDllInThePackagesFolder_FailsRestoreAndBuild_WithBS4039()
+    {
+        string project = Directory.CreateDirectory(Path.Combine(product.Root, "deep-mode")).FullName;
+        File.WriteAllText(Path.Combine(project, "nuget.config"), _local.NuGetConfig);
+        File.WriteAllText(Path.Combine(project, "Directory.Build.props"), $"""
+            <Project>
+              <Sdk Name="BuildSigning" Version="{product.Version}" />
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(project, "buildsigning.trust.json"), $$"""
+            { "version": 1, "trustedSigners": [ { "name": "acme", "kind": "author", "certificates": [ { "fingerprint": "{{_local.AcmeFingerprint}}", "allowUntrustedRoot": true } ] } ] }
+            """);
+        string app = Path.Combine(WriteProject(project, "App", [(LocalPackages.Id, LocalPackages.SignedByAcme)]), "App.csproj");
+        // A packages folder of this test's own: it changes what restore extracted.
+        var packages = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = Directory.CreateDirectory(Path.Combine(product.Root, "deep-mode-packages")).FullName };
+        string assets = Path.Combine(project, "src", "App", "obj", "project.assets.json");
+        AssertVerifiedAndAllowed(product.Dotnet(project, packages, "restore", app, "-v:n", "-p:BuildSigningVerifyExtractedFiles=true"), assets, 1);
+
+        // Same length, one byte changed, modification time put back: the .nupkg and its .sha512 are untouched.
+        string dll = Path.Combine(packages["NUGET_PACKAGES"]!, "acme.widgets", LocalPackages.SignedByAcme, "lib", "net10.0", "Acme.Widgets.dll");
+        var modified = File.GetLastWriteTimeUtc(dll);
+        byte[] bytes = File.ReadAllBytes(dll);
+        bytes[bytes.Length / 2] ^= 0x01;
+        File.WriteAllBytes(dll, bytes);
+        File.SetLastWriteTimeUtc(dll, modified);
+
+        // Without deep mode the change goes unnoticed (docs/threat-model.md); with it, restore and build fail naming the file.
+        AssertVerifiedAndAllowed(product.Dotnet(project, packages, "restore", app, "-v:n"), assets, 1);
+        foreach (string[] command in new[] { new[] { "restore", app, "-v:n" }, new[] { "build", app, "--no-restore", "-v:n" } })
+        {
+            var deep = product.Dotnet(project, packages, [.. command, "-p:BuildSigningVerifyExtractedFiles=true"]);
+            Assert.True(deep.ExitCode != 0, deep.ToString());
+            Assert.Equal([$"error BS4039: Package 'Acme.Widgets {LocalPackages.SignedByAcme}': the extracted file '{dll}' is not its entry 'lib/net10.0/Acme.Widgets.dll'"],
+                ErrorLines(deep).Select(e => e[..e.IndexOf(" of the verified", StringComparison.Ordinal)]).ToList());
+        }
+        Assert.False(File.Exists(Path.Combine(project, "src", "App", "bin", "Debug", "net10.0", "App.dll")));
+    }
+
     private ProcessResult BuildSign(string workingDirectory, params string[] arguments) =>
         ProcessRunner.Run(Path.Combine(product.ToolPath, "buildsign"), arguments, workingDirectory, product.Environment(), TimeSpan.FromMinutes(5));
 

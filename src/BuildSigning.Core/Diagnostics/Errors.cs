@@ -161,5 +161,6 @@ public static class TrustMessages
     public static Diagnostic PackageUnreadable(string id, string version, string path, string reason, string folder) => Create(nameof(PackageUnreadable), id, version, path, Errors.EndSentence(reason), folder);
     public static Diagnostic PackageNupkgNotTheExpectedFile(string id, string version, string folder, string expectedFileName, IEnumerable<string> found) => Create(nameof(PackageNupkgNotTheExpectedFile), id, version, folder, expectedFileName, string.Join(", ", found.Select(f => $"'{f}'")));
     public static Diagnostic PackageSha512FileMissing(string id, string version, string path, string folder) => Create(nameof(PackageSha512FileMissing), id, version, path, folder);
+    public static Diagnostic PackageExtractedFileChanged(string id, string version, string path, string entry, string nupkg, string expected, string actual, string folder) => Create(nameof(PackageExtractedFileChanged), id, version, path, entry, nupkg, expected, actual, folder);
     public static Diagnostic PackageIdentityMismatch(string id, string version, string path, string actualId, string actualVersion, string folder) => Create(nameof(PackageIdentityMismatch), id, version, path, actualId, actualVersion, folder);
 }

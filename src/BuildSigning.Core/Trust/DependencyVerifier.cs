@@ -40,6 +40,12 @@ public sealed record DependencyVerificationRequest(string AssetsFilePath, TrustP
 
     /// <summary>Which pass asks ("restore" or "build"); a remembered verification says which pass made it.</summary>
     public string? Phase { get; init; }
+
+    /// <summary>
+    /// Deep mode (BuildSigningVerifyExtractedFiles): also compare every file restore extracted beside an allowed package's
+    /// .nupkg with its entry in that verified .nupkg (SHA-256), so an edited DLL in the package folder fails (BS4039).
+    /// </summary>
+    public bool VerifyExtractedFiles { get; init; }
 }
 
 /// <summary>A verification answered from <see cref="DependencyVerificationRequest.RememberInProcess"/>: made by another pass, this long ago.</summary>
@@ -67,10 +73,11 @@ public static class DependencyVerifier
 {
     public static DependencyVerificationResult Verify(DependencyVerificationRequest request, CancellationToken cancellationToken = default)
     {
-        if (!request.RememberInProcess)
+        // Deep mode depends on every extracted file, which the remembered stamps do not cover: it always verifies.
+        if (!request.RememberInProcess || request.VerifyExtractedFiles)
         {
             return Verify(ProjectAssetsFile.Load(request.AssetsFilePath), request.Policy, request.CacheFilePath, request.Now, request.MaxDegreeOfParallelism, cancellationToken,
-                request.VerifierPackageDirectory, request.CacheKeyDirectory);
+                request.VerifierPackageDirectory, request.CacheKeyDirectory, request.VerifyExtractedFiles);
         }
         var stopwatch = Stopwatch.StartNew();
         string assetsPath = Path.GetFullPath(request.AssetsFilePath);
@@ -93,7 +100,8 @@ public static class DependencyVerifier
     }
 
     public static DependencyVerificationResult Verify(ProjectAssetsFile assets, TrustPolicy policy, string? cacheFilePath = null, DateTimeOffset? now = null,
-        int maxDegreeOfParallelism = 0, CancellationToken cancellationToken = default, string? verifierPackageDirectory = null, string? cacheKeyDirectory = null)
+        int maxDegreeOfParallelism = 0, CancellationToken cancellationToken = default, string? verifierPackageDirectory = null, string? cacheKeyDirectory = null,
+        bool verifyExtractedFiles = false)
     {
         string? verifier = verifierPackageDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(verifierPackageDirectory));
         var stopwatch = Stopwatch.StartNew();
@@ -115,6 +123,11 @@ public static class DependencyVerifier
                 ? new PackageTrustResult(packages[i].Name, packages[i].Version, null, TrustVerdict.Allowed, null, "the running BuildSigning verifier itself", null, FromCache: false)
                 : VerifyPackage(assets, packages[i], policy, cache, clock);
             if (results[i].FromCache) Interlocked.Increment(ref cacheHits);
+            if (verifyExtractedFiles && results[i].IsAllowed && results[i].NupkgPath is { } nupkg && !IsVerifier(assets, packages[i], verifier)
+                && ExtractedFiles.FindChanged(nupkg, packages[i].Name, packages[i].Version) is { } changed)
+            {
+                results[i] = PackageTrustEvaluator.Deny(policy, packages[i].Name, packages[i].Version, nupkg, changed);
+            }
         });
 
         if (!string.IsNullOrEmpty(cacheFilePath))
