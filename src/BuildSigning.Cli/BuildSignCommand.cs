@@ -17,6 +17,26 @@ public static class BuildSignCommand
         return root;
     }
 
+    /// <summary>
+    /// Parses and runs a command line. Usage errors (no command, an unknown command or option, a missing argument, a bad
+    /// option value) are BS3070 on stderr and exit code 2, like every other input the tool cannot use.
+    /// </summary>
+    public static int Invoke(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = Create(output, error);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            string command = parse.CommandResult.Command == root ? "buildsign" : $"buildsign {parse.CommandResult.Command.Name}";
+            foreach (var parseError in parse.Errors)
+            {
+                error.WriteLine($"error {Errors.UsageError(parseError.Message, command).Message}");
+            }
+            return ExitCodes.Error;
+        }
+        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
     /// <summary>Runs a command body; a BSnnnn failure becomes its message on stderr and exit code 2.</summary>
     internal static int Run(TextWriter error, Func<int> body)
     {

@@ -14,13 +14,16 @@ internal static class InspectCommand
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var pathArgument = new Argument<string>("path") { Description = "A Sigstore bundle (*.sigstore.json) or a signed output directory." };
+        var pathArgument = new Argument<string>("path") { Description = "A Sigstore bundle (*.sigstore.json), a signed output directory, or a .nupkg/.snupkg package." };
         var command = new Command("inspect", "Print what a bundle says (without verifying it; use 'verify' for that).") { pathArgument };
         command.SetAction(parse => BuildSignCommand.Run(error, () =>
         {
             string path = Path.GetFullPath(parse.GetValue(pathArgument)!);
+            if (IsPackage(path)) return DescribePackage(path, output);
+            if (!Directory.Exists(path) && !File.Exists(path)) throw Errors.Create("PathNotFound", null, path);
+            string attestations = SignedOutputLayout.AttestationDirectory(path);
             var bundles = Directory.Exists(path)
-                ? Directory.EnumerateFiles(SignedOutputLayout.AttestationDirectory(path), "*" + SigstoreBundle.FileSuffix).Order(StringComparer.Ordinal).ToArray()
+                ? (Directory.Exists(attestations) ? Directory.EnumerateFiles(attestations, "*" + SigstoreBundle.FileSuffix).Order(StringComparer.Ordinal).ToArray() : [])
                 : [path];
             if (bundles.Length == 0) throw Errors.NoAttestations(path);
             foreach (string bundlePath in bundles) Describe(bundlePath, output);
@@ -29,9 +32,51 @@ internal static class InspectCommand
         return command;
     }
 
-    private static void Describe(string path, TextWriter output)
+    private static bool IsPackage(string path) =>
+        File.Exists(path) && (path.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A package: what it carries (SBOMs, the statement over its entries, its NuGet signature), then the bundles beside it.</summary>
+    private static int DescribePackage(string path, TextWriter output)
     {
-        var bundle = BundleVerifier.ReadBundle(path);
+        output.WriteLine(path);
+        List<(string Name, byte[] Content)> carried = [];
+        bool nugetSigned;
+        try
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+            nugetSigned = zip.GetEntry(".signature.p7s") is not null;
+            foreach (var entry in zip.Entries.Where(e => e.FullName.StartsWith("buildsigning/", StringComparison.Ordinal) || e.FullName.StartsWith(".buildsigning/", StringComparison.Ordinal)))
+            {
+                using var stream = entry.Open();
+                using var buffer = new MemoryStream();
+                stream.CopyTo(buffer);
+                carried.Add((entry.FullName, buffer.ToArray()));
+            }
+        }
+        catch (Exception e) when (e is IOException or System.IO.InvalidDataException or UnauthorizedAccessException)
+        {
+            throw Errors.Create("PackageFileUnreadable", e, path, e.Message.TrimEnd('.') + ".");
+        }
+        output.WriteLine($"  NuGet signature: {(nugetSigned ? "present (check it with 'buildsign verify')" : "none")}");
+        foreach (var (name, content) in carried.Where(c => !c.Name.EndsWith(SigstoreBundle.FileSuffix, StringComparison.Ordinal)))
+        {
+            output.WriteLine($"  inside: {name} ({content.Length} bytes)");
+        }
+        foreach (var (name, content) in carried.Where(c => c.Name.EndsWith(SigstoreBundle.FileSuffix, StringComparison.Ordinal)))
+        {
+            var bundle = SigstoreBundle.TryParse(content, out string reason) ?? throw Errors.BundleMalformed($"{path}!{name}", reason);
+            Describe($"{path}!{name} (inside the package)", bundle, output);
+        }
+        var beside = Core.Packages.PackageAttestor.ExistingBundles(path);
+        foreach (string bundlePath in beside) Describe(bundlePath, output);
+        if (carried.Count == 0 && beside.Count == 0) throw Errors.NoSignedPackageContent(path, Path.GetFileName(path) + "*" + SigstoreBundle.FileSuffix);
+        return ExitCodes.Success;
+    }
+
+    private static void Describe(string path, TextWriter output) => Describe(path, BundleVerifier.ReadBundle(path), output);
+
+    private static void Describe(string path, SigstoreBundle bundle, TextWriter output)
+    {
         output.WriteLine(path);
         output.WriteLine($"  media type:   {SigstoreBundle.MediaType}");
         if (bundle.CertificateDer is { } der)

@@ -38,7 +38,8 @@ internal static class KeygenCommand
             if (!string.IsNullOrEmpty(variable))
             {
                 password = Environment.GetEnvironmentVariable(variable);
-                if (string.IsNullOrEmpty(password)) throw Errors.KeygenPasswordVariableNotSet(variable);
+                if (password is null) throw Errors.KeygenPasswordVariableNotSet(variable);
+                if (password.Length == 0) throw Errors.KeyPasswordVariableEmpty(variable, privatePath);
             }
             var kind = parse.GetValue(typeOption) switch
             {

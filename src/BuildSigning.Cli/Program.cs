@@ -1,3 +1,3 @@
 using BuildSigning.Cli;
 
-return BuildSignCommand.Create(Console.Out, Console.Error).Parse(args).Invoke();
+return BuildSignCommand.Invoke(args, Console.Out, Console.Error);

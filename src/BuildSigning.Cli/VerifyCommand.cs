@@ -33,12 +33,15 @@ internal static class VerifyCommand
         command.SetAction(parse => BuildSignCommand.Run(error, () =>
         {
             string path = parse.GetValue(pathArgument)!;
+            if (!File.Exists(path) && !Directory.Exists(path)) throw Errors.Create("PathNotFound", null, Path.GetFullPath(path));
             if (IsPackage(path))
             {
                 NuGetTrustedRoots.Require();
                 var packageKeys = LoadKeys(parse.GetValue(keyOption) ?? [], parse.GetValue(developmentKeyOption), required: false);
                 return Print(PackageVerifier.Verify(path, packageKeys, parse.GetValue(fingerprintOption)), output);
             }
+            if (File.Exists(path)) throw Errors.NotAVerifiablePath(path);
+            if (!string.IsNullOrEmpty(parse.GetValue(fingerprintOption))) throw Errors.FingerprintOnlyForPackages(path);
             var keys = LoadKeys(parse.GetValue(keyOption) ?? [], parse.GetValue(developmentKeyOption));
             var report = OutputVerifier.Verify(path, keys);
             return Print(report, output, error);
@@ -52,13 +55,24 @@ internal static class VerifyCommand
     private static int Print(PackageVerificationReport report, TextWriter output)
     {
         output.WriteLine($"Verified {report.PackagePath} ({report.PackageIdentity})");
-        output.WriteLine($"  NuGet author signature: {report.SignerSubject}, certificate SHA-256 {report.SignerFingerprint}"
-            + (report.RootTrustedBySdk ? "" : " (self-signed or private root: trust it by this fingerprint)"));
-        output.WriteLine(report.Timestamp is { } time ? $"  timestamp: {time:u} (RFC 3161, verified)" : "  timestamp: none");
+        if (report.SignerFingerprint is null)
+        {
+            output.WriteLine("  NuGet author signature: none (the package is signed by key only)");
+        }
+        else
+        {
+            output.WriteLine($"  NuGet author signature: {report.SignerSubject}, certificate SHA-256 {report.SignerFingerprint}"
+                + (report.RootTrustedBySdk ? " (chains to a trusted root)" : " (self-signed or private root; accepted because it is pinned)"));
+            output.WriteLine(report.Timestamp is { } time ? $"  timestamp: {time:u} (RFC 3161, verified)" : "  timestamp: none");
+        }
+        if (report.ContentsSigner is { } contentsSigner)
+        {
+            output.WriteLine($"  {PackageContentsSigner.EntryName} (inside the package): every entry signed by key {contentsSigner.Id.Hex} (verified)");
+        }
         output.WriteLine(report.SbomEntries.Count == 0 ? "  embedded SBOMs: none" : $"  embedded SBOMs: {string.Join(", ", report.SbomEntries)} (describe this package)");
         if (report.BundleSigner is null)
         {
-            output.WriteLine("  Sigstore bundles: not checked (pass --key to check them)");
+            output.WriteLine(report.ContentsSigner is null ? "  Sigstore bundles: not checked (pass --key to check them)" : "  Sigstore bundles beside the package: none");
             return ExitCodes.Success;
         }
         output.WriteLine($"  {Path.GetFileName(report.PackagePath)}.sigstore.json: message signature by key {report.BundleSigner.Id.Hex} (verified)");
@@ -77,7 +91,9 @@ internal static class VerifyCommand
         var keys = keyFiles.Select(VerificationKey.FromFile).ToList();
         if (trustDevelopmentKey)
         {
-            keys.Add(VerificationKey.FromFile(DevelopmentKey.PublicKeyPath(DevelopmentKey.DefaultDirectory())));
+            string developmentKey = DevelopmentKey.PublicKeyPath(DevelopmentKey.DefaultDirectory());
+            if (!File.Exists(developmentKey)) throw Errors.DevelopmentKeyMissing(developmentKey);
+            keys.Add(VerificationKey.FromFile(developmentKey));
         }
         if (keys.Count == 0 && required) throw Errors.NoVerificationKey();
         return keys;
@@ -99,6 +115,10 @@ internal static class VerifyCommand
         if (report.Problems.Count == 0)
         {
             output.WriteLine($"{indent}Verified {report.FilesChecked} files in {report.Directory} ({what}); {report.FileStatements.Count} signed statement(s) by key {signers}.");
+            foreach (var timestamp in report.FileStatements.SelectMany(s => s.Timestamps).DistinctBy(t => (t.Time, t.TsaCertificate.Thumbprint)))
+            {
+                output.WriteLine($"{indent}  file statements: RFC 3161 timestamp {timestamp.Time:u} by {timestamp.TsaCertificate.Subject}");
+            }
             foreach (var attestation in report.Attestations)
             {
                 output.WriteLine($"{indent}  {Path.GetFileName(attestation.BundlePath)}: {PredicateSummary.Describe(attestation.Statement)} (signature verified{Timestamps(attestation)})");

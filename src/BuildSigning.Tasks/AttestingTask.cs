@@ -17,6 +17,8 @@ public abstract class AttestingTask : BuildSigningTask
     public string? CertificateFile { get; set; }
     public bool RequireSigningKey { get; set; }
     public string? RequireSigningKeyReason { get; set; }
+    /// <summary>Set when BuildSigningRequireSigningKey is not set: a CI environment then requires a real key.</summary>
+    public bool DetectContinuousIntegration { get; set; }
     public string? TimestampUrl { get; set; }
 
     public string? SbomFormats { get; set; }
@@ -62,8 +64,18 @@ public abstract class AttestingTask : BuildSigningTask
     protected SigningKey ResolveKey()
     {
         if (BinlogPasswordWarning.Check(BuildEngine, KeyPasswordVariable) is { } warning) LogWarning(warning);
-        return SigningKeyCache.Resolve(BuildEngine, new KeyConfiguration(
-            NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), RequireSigningKey, NullIfEmpty(RequireSigningKeyReason)));
+        return SigningKeyCache.Resolve(BuildEngine, KeyConfiguration());
+    }
+
+    protected KeyConfiguration KeyConfiguration()
+    {
+        bool require = RequireSigningKey;
+        string? reason = NullIfEmpty(RequireSigningKeyReason);
+        if (!require && DetectContinuousIntegration && BuilderIdentity.ContinuousIntegrationReason(Environment.GetEnvironmentVariable) is { } ci)
+        {
+            (require, reason) = (true, ci);
+        }
+        return new KeyConfiguration(NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), require, reason);
     }
 
     protected Uri? ResolveTimestampUrl() => NullIfEmpty(TimestampUrl) is { } url ? Core.Attestations.Rfc3161Client.ParseUrl(url) : null;
@@ -89,12 +101,18 @@ public abstract class AttestingTask : BuildSigningTask
             WriteSpdx = formats.Contains("spdx"),
             WriteCycloneDx = formats.Contains("cyclonedx") || formats.Contains("cyclonedx1.7"),
             WriteProvenance = GenerateProvenance,
+            // @(RuntimePackAsset): one item per file a self-contained publish copies from a runtime pack.
             RuntimePacks = RuntimePacks
-                .Select(p => new RuntimePackReference(
-                    p.GetMetadata("NuGetPackageId") is { Length: > 0 } id ? id : p.ItemSpec,
-                    p.GetMetadata("NuGetPackageVersion"),
-                    NullIfEmpty(p.GetMetadata("PackageDirectory"))))
-                .DistinctBy(p => (p.Id.ToLowerInvariant(), p.Version.ToLowerInvariant()))
+                .GroupBy(p => ((p.GetMetadata("NuGetPackageId") is { Length: > 0 } id ? id : p.ItemSpec).ToLowerInvariant(), p.GetMetadata("NuGetPackageVersion").ToLowerInvariant()))
+                .Select(g => new RuntimePackReference(
+                    g.First().GetMetadata("NuGetPackageId") is { Length: > 0 } id ? id : g.First().ItemSpec,
+                    g.First().GetMetadata("NuGetPackageVersion"),
+                    NullIfEmpty(g.First().GetMetadata("PackageDirectory")))
+                {
+                    Files = g.Select(p => new Core.Assets.AssetsRuntimeFile(p.GetMetadata("FullPath"),
+                            (NullIfEmpty(p.GetMetadata("DestinationSubPath")) ?? Path.GetFileName(p.ItemSpec)).Replace('\\', '/')))
+                        .ToArray(),
+                })
                 .ToArray(),
             Sbom = new SbomInput
             {

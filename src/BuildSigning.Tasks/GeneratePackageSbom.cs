@@ -33,7 +33,7 @@ public sealed class GeneratePackageSbom : AttestingTask
             {
                 string format = document.Name == BuildAttestations.SpdxName ? "spdx" : "cdx";
                 string path = Path.Combine(OutputDirectory, $"sbom.{framework}.{format}.json");
-                AtomicFile.WriteIfChanged(path, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(document.Predicate, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+                AtomicFile.WriteIfChanged(path, Serialize(document.Predicate));
                 var item = new TaskItem(path);
                 item.SetMetadata("PackagePath", PackageAttestor.SbomPackagePath(framework, format));
                 item.SetMetadata("TargetFramework", framework);
@@ -46,4 +46,9 @@ public sealed class GeneratePackageSbom : AttestingTask
         foreach (var warning in warnings.DistinctBy(w => w.Formatted)) LogWarning(warning);
         SbomFiles = files.ToArray();
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>An SBOM as it goes into the package (indented UTF-8 JSON).</summary>
+    internal static byte[] Serialize(System.Text.Json.Nodes.JsonObject document) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(document, Indented);
 }

@@ -21,9 +21,13 @@ public sealed class SignPackages : AttestingTask
     public ITaskItem[] SbomFiles { get; set; } = [];
     public string? TargetFrameworks { get; set; }
     public bool SignPackage { get; set; } = true;
+    /// <summary>Embed a statement over the package's entries, signed by the key, before the NuGet signature (trust by key at restore).</summary>
+    public bool SignPackageContents { get; set; } = true;
     public string? PackageHashAlgorithm { get; set; }
     public bool OverwritePackageSignature { get; set; }
     public bool OutputFileNamesWithoutVersion { get; set; }
+    /// <summary>$(PackageLicenseFile): the licence file inside the package, the packed project's licence when no expression is set.</summary>
+    public string? PackageLicenseFile { get; set; }
 
     [Output] public ITaskItem[] WrittenFiles { get; private set; } = [];
 
@@ -47,21 +51,95 @@ public sealed class SignPackages : AttestingTask
             WrittenFiles = written.Select(f => (ITaskItem)new TaskItem(f)).ToArray();
             return;
         }
+        // The embedded SBOMs get the package's real file list before the NuGet signature covers them.
+        var sboms = new Dictionary<string, IReadOnlyList<AttestationDocument>>(StringComparer.Ordinal);
+        foreach (string package in packages.Where(p => !p.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase)))
+        {
+            sboms[package] = EmbedInventory(package);
+        }
+
+        // After the SBOMs are final: the statement covers them; the NuGet signature then covers the statement.
+        if (SignPackageContents)
+        {
+            foreach (string package in packages.Where(p => p.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase)))
+            {
+                if (PackageContentsSigner.Embed(package, key, timestampUrl, removeNuGetSignature: SignPackage && OverwritePackageSignature))
+                {
+                    Log.LogMessage(MessageImportance.Low, $"BuildSigning: signed the entries of {package} with key {key.Id.Hex} ({PackageContentsSigner.EntryName})");
+                }
+            }
+        }
+
         if (SignPackage) AuthorSign(packages, timestampUrl);
 
-        var documents = SbomFiles.Select(f => new AttestationDocument(
-            f.GetMetadata("AttestationName"), f.GetMetadata("PredicateType"), (JsonObject)JsonNode.Parse(File.ReadAllBytes(f.ItemSpec))!, [], WriteDocument: false)).ToList();
-        if (Provenance() is { } provenance) documents.Add(provenance);
-
+        var provenance = Provenance();
         foreach (string package in packages)
         {
             bool isSymbols = package.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase);
-            written.AddRange(PackageAttestor.Attest(package, isSymbols ? [] : documents, key, timestampUrl));
+            var documents = isSymbols ? [] : sboms[package].ToList();
+            if (!isSymbols && provenance is not null) documents.Add(provenance);
+            written.AddRange(PackageAttestor.Attest(package, documents, key, timestampUrl));
             Log.LogMessage(MessageImportance.High, $"BuildSigning: attested {package} with key {key.Id.Hex}");
         }
         if (key.IsDevelopmentKey) LogWarning(SigningKeyResolver.DevelopmentKeyWarning(string.Join(", ", packages.Select(Path.GetFileName)), key));
         WrittenFiles = written.Select(f => (ITaskItem)new TaskItem(f)).ToArray();
     }
+
+    /// <summary>
+    /// Lists the packed package's entries (with SHA-256 and SHA-1), writes each target framework's SBOMs again with that
+    /// inventory and replaces the provisional ones pack embedded. The provisional files in obj/ stay as they are, so an
+    /// unchanged project still packs incrementally. Returns the documents as embedded, for the Sigstore bundles.
+    /// </summary>
+    private IReadOnlyList<AttestationDocument> EmbedInventory(string package)
+    {
+        if (SbomFiles.Length == 0) return [];
+        var unlisted = SbomFiles.Select(f => f.GetMetadata("PackagePath")).Distinct(StringComparer.Ordinal).ToArray();
+        string? licenseFile = NullIfEmpty(PackageLicenseFile)?.Replace('\\', '/').TrimStart('/');
+        string? licenseText = null;
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
+        {
+            foreach (var item in SbomFiles)
+            {
+                if (zip.GetEntry(item.GetMetadata("PackagePath")) is null) throw Errors.PackageSbomEntryMissing(package, item.GetMetadata("PackagePath"), item.GetMetadata("TargetFramework"));
+            }
+            if (licenseFile is not null && zip.GetEntry(licenseFile) is { } licenseEntry && licenseEntry.Length <= MaxLicenseBytes)
+            {
+                using var reader = new StreamReader(licenseEntry.Open(), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+                licenseText = reader.ReadToEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
+            }
+        }
+        var inventory = PackageInventory.Read(package, unlisted);
+
+        var contents = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var documents = new List<AttestationDocument>();
+        // The warnings of these documents were logged when pack's provisional SBOMs were written.
+        var warnings = new List<Diagnostic>();
+        foreach (var group in SbomFiles.GroupBy(f => f.GetMetadata("TargetFramework"), StringComparer.OrdinalIgnoreCase))
+        {
+            TargetFramework = group.Key;
+            var options = AttestationOptions("pack");
+            if (options is null) return [];
+            options = options with
+            {
+                WriteProvenance = false,
+                Sbom = options.Sbom with { UnlistedEntries = unlisted, LicenseFile = licenseFile, LicenseFileText = licenseText },
+            };
+            foreach (var document in BuildAttestations.Create(options, inventory, warnings))
+            {
+                string format = document.Name == BuildAttestations.SpdxName ? "spdx" : "cdx";
+                var item = group.FirstOrDefault(f => f.GetMetadata("Format") == format);
+                if (item is null) continue;
+                contents[item.GetMetadata("PackagePath")] = GeneratePackageSbom.Serialize(document.Predicate);
+                documents.Add(new AttestationDocument(item.GetMetadata("AttestationName"), document.PredicateType, document.Predicate, [], WriteDocument: false));
+            }
+        }
+        PackageInventory.ReplaceEntries(package, contents);
+        Log.LogMessage(MessageImportance.Normal, $"BuildSigning: listed {inventory.Count} files of {package} in its {contents.Count} embedded SBOM(s).");
+        return documents;
+    }
+
+    /// <summary>A licence file larger than this is referenced by name only (as for a dependency's).</summary>
+    private const int MaxLicenseBytes = 64 * 1024;
 
     /// <summary>
     /// With OutputFileNamesWithoutVersion, SDKs up to 10.0.4xx still name the versioned file in @(NuGetPackOutput)
@@ -76,7 +154,7 @@ public sealed class SignPackages : AttestingTask
 
     private void AuthorSign(string[] packages, Uri? timestampUrl)
     {
-        var configuration = new KeyConfiguration(NullIfEmpty(KeyFile), NullIfEmpty(KeyPasswordVariable), NullIfEmpty(CertificateFile), RequireSigningKey, NullIfEmpty(RequireSigningKeyReason));
+        var configuration = KeyConfiguration();
         using var certificate = PackageSigningIdentity.Resolve(configuration);
         var options = new NuGetSignOptions
         {

@@ -21,7 +21,8 @@ internal static class SigningKeyCache
 
     private static string CacheKey(KeyConfiguration c)
     {
-        string Stamp(string? path) => string.IsNullOrWhiteSpace(path) || !File.Exists(path)
+        // A pkcs11: URI is its own identity (it never holds the PIN: one in the URI is refused).
+        string Stamp(string? path) => Core.Keys.Pkcs11.Pkcs11Uri.IsPkcs11(path) ? path! : string.IsNullOrWhiteSpace(path) || !File.Exists(path)
             ? "-"
             : $"{Path.GetFullPath(path)}|{File.GetLastWriteTimeUtc(path).Ticks}|{new FileInfo(path).Length}";
         return string.Join("\n", "BuildSigning.SigningKey", Stamp(c.KeyFile), c.PasswordVariable, Stamp(c.CertificateFile),

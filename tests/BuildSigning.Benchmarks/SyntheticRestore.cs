@@ -34,8 +34,7 @@ public static class SyntheticRestore
         var random = new Random(seed);
 
         var packages = new List<(string Id, string Version, string[] Dependencies)>(packageCount);
-        var ids = Enumerable.Range(0, packageCount)
-            .Select(i => $"{Vendors[i % Vendors.Length]}.{Areas[(i / Vendors.Length) % Areas.Length]}.P{i:D3}").ToArray();
+        var ids = Enumerable.Range(0, packageCount).Select(PackageId).ToArray();
         for (int i = 0; i < packageCount; i++)
         {
             int count = i >= packageCount - 5 ? 0 : random.Next(0, 5);
@@ -141,8 +140,15 @@ public static class SyntheticRestore
         return assetsPath;
     }
 
-    /// <summary>What the publish of an application would pass to the SBOM writer, with an optional list of published files.</summary>
-    public static SbomInput SbomInputFor(string targetFramework, int files = 0) => new()
+    /// <summary>The id of the i-th synthetic package.</summary>
+    public static string PackageId(int i) => $"{Vendors[i % Vendors.Length]}.{Areas[(i / Vendors.Length) % Areas.Length]}.P{i:D3}";
+
+    /// <summary>
+    /// What the publish of an application would pass to the SBOM writer, with an optional list of published files: the
+    /// first <paramref name="packageFiles"/> are the packages' runtime assets as publish names them (&lt;id&gt;.dll, so each
+    /// is linked to its package), the rest the app's own files.
+    /// </summary>
+    public static SbomInput SbomInputFor(string targetFramework, int files = 0, int packageFiles = 0) => new()
     {
         ProjectName = "Synthetic.App",
         ProjectVersion = "1.0.0",
@@ -154,7 +160,7 @@ public static class SyntheticRestore
         Created = new DateTimeOffset(2024, 6, 1, 0, 0, 0, TimeSpan.Zero),
         ToolVersion = "0.1.0",
         Files = files == 0 ? null : Enumerable.Range(0, files).Select(i => new SbomFile(
-            $"lib/File{i:D4}.dll",
+            i < packageFiles ? $"{PackageId(i)}.dll" : $"lib/File{i:D4}.dll",
             Convert.ToHexString(SHA256.HashData(BitConverter.GetBytes(i))).ToLowerInvariant(),
             Convert.ToHexString(SHA1.HashData(BitConverter.GetBytes(i))).ToLowerInvariant())).ToArray(),
     };

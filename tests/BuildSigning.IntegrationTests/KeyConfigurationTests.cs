@@ -72,6 +72,18 @@ public sealed class KeyConfigurationTests(PackagedBuildSigning product)
         var required = product.Dotnet(project, "build", "--no-restore", "-p:BuildSigningRequireSigningKey=true");
         Assert.NotEqual(0, required.ExitCode);
         Assert.Contains("error BS1010", required.Output);
+
+        // The SDK never sets ContinuousIntegrationBuild by itself: the CI systems' own variables must be enough.
+        foreach (var (name, value) in new[] { ("GITHUB_ACTIONS", "true"), ("CI", "true") })
+        {
+            var detected = product.Dotnet(project, new Dictionary<string, string?> { [name] = value }, "build", "--no-restore");
+            Assert.True(detected.ExitCode != 0, $"{name}={value}\n{detected}");
+            Assert.Contains("error BS1010", detected.Output);
+            Assert.Contains(name, detected.Output);
+        }
+        var optedOut = product.Dotnet(project, new Dictionary<string, string?> { ["CI"] = "true" }, "build", "--no-restore", "-p:BuildSigningRequireSigningKey=false");
+        Assert.True(optedOut.ExitCode == 0, optedOut.ToString());
+        Assert.Contains("BS1011", optedOut.Output);
     }
 
     [Fact]

@@ -24,6 +24,8 @@ public sealed class PackageLayoutTests(PackagedBuildSigning product)
             "buildMultiTargeting/BuildSigning.props", "buildMultiTargeting/BuildSigning.targets",
             "Sdk/Sdk.props", "Sdk/Sdk.targets",
             "tasks/net10.0/BuildSigning.Tasks.dll", "tasks/net10.0/BuildSigning.Core.dll",
+            // PKCS#11 token keys: no SDK carries Pkcs11Interop.
+            "tasks/net10.0/Pkcs11Interop.dll",
         })
         {
             Assert.Contains(expected, entries);

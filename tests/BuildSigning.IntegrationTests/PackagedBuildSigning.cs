@@ -85,6 +85,11 @@ public sealed class PackagedBuildSigning : IDisposable
             ["BUILDSIGNING_HOME"] = Home,
             // A CI machine's own settings must not change what these tests build.
             ["ContinuousIntegrationBuild"] = null,
+            ["CI"] = null,
+            ["GITHUB_ACTIONS"] = null,
+            ["TF_BUILD"] = null,
+            ["GITLAB_CI"] = null,
+            ["JENKINS_URL"] = null,
             ["SOURCE_DATE_EPOCH"] = null,
         };
         foreach (var (name, value) in extra ?? new Dictionary<string, string?>()) environment[name] = value;

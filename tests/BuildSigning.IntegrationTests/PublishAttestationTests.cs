@@ -350,6 +350,52 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
     }
 
     [Fact]
+    public void SelfContainedPublish_LinksEveryFileToThePackageItCameFrom_InBothFormats()
+    {
+        var published = SelfContained;
+        var (packId, packVersion) = ShippedRuntimePacks(published.Output).Single();
+        string packPurl = $"pkg:nuget/{packId}@{packVersion}";
+        string packFolder = Path.Combine(product.PackagesFolder, packId.ToLowerInvariant(), packVersion.ToLowerInvariant());
+
+        // SPDX: ./file EXPANDED_FROM_ARCHIVE <package> for what was copied out of a .nupkg; the root CONTAINS every file.
+        var spdx = published.Spdx;
+        var fileNames = spdx["files"]!.AsArray().ToDictionary(f => (string)f!["SPDXID"]!, f => ((string)f!["fileName"]!)[2..], StringComparer.Ordinal);
+        var spdxOrigin = SpdxRelationships(spdx, "EXPANDED_FROM_ARCHIVE").ToDictionary(r => fileNames[r.From], r => r.To, StringComparer.Ordinal);
+        Assert.Equal(fileNames.Count, SpdxRelationships(spdx, "CONTAINS").Count(r => r.From == HelloPurl && fileNames.ContainsKey(r.To)));
+        Assert.Equal(packPurl, spdxOrigin["System.Private.CoreLib.dll"]);
+        Assert.Equal(packPurl, spdxOrigin["libcoreclr.so"]);
+        Assert.Equal("pkg:nuget/Newtonsoft.Json@13.0.3", spdxOrigin["Newtonsoft.Json.dll"]);
+        Assert.Equal("pkg:nuget/Serilog@3.1.1", spdxOrigin["Serilog.dll"]);
+        foreach (string own in new[] { "HelloSigned.dll", "HelloSigned", "HelloSigned.deps.json", "HelloSigned.runtimeconfig.json" })
+        {
+            Assert.False(spdxOrigin.ContainsKey(own), $"{own} is the app's own file");
+        }
+        int fromPack = spdxOrigin.Values.Count(v => v == packPurl);
+        Assert.True(fromPack > 150, $"most files of a self-contained publish come from the runtime pack; {fromPack} linked");
+
+        // Each file linked to the runtime pack is, byte for byte (sha256sum), a file of that pack's runtimes/<rid>/ folder.
+        var packFiles = Directory.EnumerateFiles(Path.Combine(packFolder, "runtimes", Rid), "*", SearchOption.AllDirectories)
+            .GroupBy(Path.GetFileName).ToDictionary(g => g.Key!, g => g.ToArray(), StringComparer.Ordinal);
+        var linked = spdxOrigin.Where(p => p.Value == packPurl).Select(p => p.Key).Order(StringComparer.Ordinal).ToArray();
+        var publishedDigests = CoreutilsDigests("sha256sum", published.Output, linked);
+        foreach (string file in linked)
+        {
+            Assert.True(packFiles.TryGetValue(file, out var candidates), $"{file} is not in {packFolder}");
+            Assert.Contains(publishedDigests[file], candidates.Select(c => Hex(SHA256.HashData(File.ReadAllBytes(c)))));
+        }
+
+        // CycloneDX: every file is an evidence occurrence of exactly one component (the app's own files of the root), as in SPDX.
+        var bom = published.CycloneDx;
+        var occurrences = bom["components"]!.AsArray().Append(bom["metadata"]!["component"])
+            .SelectMany(c => (c!["evidence"]?["occurrences"]?.AsArray() ?? []).Select(o => ((string)o!["location"]!, (string)c["bom-ref"]!)))
+            .ToArray();
+        Assert.Equal(published.Files, occurrences.Select(o => o.Item1).Order(StringComparer.Ordinal));
+        var bomOrigin = occurrences.Where(o => o.Item2 != HelloPurl).ToDictionary(o => o.Item1, o => o.Item2, StringComparer.Ordinal);
+        Assert.Equal(spdxOrigin.OrderBy(p => p.Key, StringComparer.Ordinal), bomOrigin.OrderBy(p => p.Key, StringComparer.Ordinal));
+        Assert.Contains(("HelloSigned.dll", HelloPurl), occurrences);
+    }
+
+    [Fact]
     public void SelfContainedSbom_ListsExactlyTheRuntimePacksThePublishShips()
     {
         var published = SelfContained;
@@ -589,7 +635,8 @@ public sealed class PublishAttestationTests(PackagedBuildSigning product, ITestO
             ["GITHUB_RUN_ATTEMPT"] = "2",
             ["RUNNER_ENVIRONMENT"] = "github-hosted",
         };
-        Publish(project, publish, github);
+        // A CI environment requires a real key unless told otherwise (KeyConfigurationTests covers the refusal).
+        Publish(project, publish, github, "-p:BuildSigningRequireSigningKey=false");
 
         var run = Bundles.ReadStatement(Path.Combine(publish, ".buildsigning", "provenance.sigstore.json")).GetProperty("predicate").GetProperty("runDetails");
         Assert.Equal("https://github.com/actions/runner/github-hosted", run.GetProperty("builder").GetProperty("id").GetString());

@@ -19,7 +19,17 @@ public sealed record AssetsLibrary(string Name, string Version, string Type, str
 public sealed record AssetsTargetLibrary(string Name, string Version, string Type, IReadOnlyDictionary<string, string> Dependencies, bool ShipsRuntimeAssets = true)
 {
     public string Key => $"{Name}/{Version}";
+
+    /// <summary>The files this library puts into a publish folder: runtime, native, resource and runtime-specific assets (not "_._").</summary>
+    public IReadOnlyList<AssetsRuntimeFile> RuntimeFiles { get; init; } = [];
 }
+
+/// <summary>
+/// One runtime asset of a package: its path inside the package and where publish puts it, relative to the publish folder.
+/// Runtime and native assets land at the root by file name; resources under their locale (de/X.resources.dll);
+/// runtimeTargets assets of a portable publish keep their path (runtimes/linux-x64/native/libx.so).
+/// </summary>
+public sealed record AssetsRuntimeFile(string PackagePath, string PublishPath);
 
 public sealed record AssetsTarget(string Key, IReadOnlyList<AssetsTargetLibrary> Libraries);
 
@@ -147,7 +157,10 @@ public sealed class ProjectAssetsFile
                     {
                         foreach (var dependency in deps.EnumerateObject()) dependencies[dependency.Name] = dependency.Value.GetString() ?? "";
                     }
-                    entries.Add(new AssetsTargetLibrary(name, version, Text(library.Value, "type") ?? "package", dependencies, ShipsRuntimeAssets(library.Value)));
+                    entries.Add(new AssetsTargetLibrary(name, version, Text(library.Value, "type") ?? "package", dependencies, ShipsRuntimeAssets(library.Value))
+                    {
+                        RuntimeFiles = RuntimeFiles(library.Value),
+                    });
                 }
                 targets.Add(new AssetsTarget(target.Name, entries));
             }
@@ -192,6 +205,31 @@ public sealed class ProjectAssetsFile
         (Text(library, "type") ?? "package") != "package"
         || RuntimeAssetGroups.Any(group => library.TryGetProperty(group, out var assets) && assets.ValueKind == JsonValueKind.Object
             && assets.EnumerateObject().Any(asset => !asset.Name.EndsWith("_._", StringComparison.Ordinal)));
+
+    private static IReadOnlyList<AssetsRuntimeFile> RuntimeFiles(JsonElement library)
+    {
+        if (library.ValueKind != JsonValueKind.Object) return [];
+        List<AssetsRuntimeFile>? files = null;
+        foreach (string group in RuntimeAssetGroups)
+        {
+            if (!library.TryGetProperty(group, out var assets) || assets.ValueKind != JsonValueKind.Object) continue;
+            foreach (var asset in assets.EnumerateObject())
+            {
+                string packagePath = asset.Name.Replace('\\', '/');
+                if (packagePath.EndsWith("_._", StringComparison.Ordinal) || packagePath.Contains("..", StringComparison.Ordinal)) continue;
+                string fileName = packagePath[(packagePath.LastIndexOf('/') + 1)..];
+                if (fileName.Length == 0) continue;
+                string publishPath = group switch
+                {
+                    "resource" when Text(asset.Value, "locale") is { Length: > 0 } locale && !locale.Contains('/') && !locale.Contains("..", StringComparison.Ordinal) => $"{locale}/{fileName}",
+                    "runtimeTargets" => packagePath,
+                    _ => fileName,
+                };
+                (files ??= []).Add(new AssetsRuntimeFile(packagePath, publishPath));
+            }
+        }
+        return files is null ? [] : files;
+    }
 
     private static (string Name, string Version) SplitKey(string key)
     {

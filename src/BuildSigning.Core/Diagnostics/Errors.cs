@@ -24,9 +24,28 @@ public static class Errors
     public static BuildSigningException KeyFileIsFolder(string path) => Create(nameof(KeyFileIsFolder), null, path);
     public static BuildSigningException DevelopmentKeyUnavailable(string directory, Exception e) => Create(nameof(DevelopmentKeyUnavailable), e, directory, Sentence(e));
     public static BuildSigningException PublicKeyFileUnusable(string path, string reason, Exception? e = null) => Create(nameof(PublicKeyFileUnusable), e, path, reason);
+    public static BuildSigningException Pkcs11UriInvalid(string uri, string reason) => Create(nameof(Pkcs11UriInvalid), null, uri, EndSentence(reason));
+    public static BuildSigningException Pkcs11PinInUri(string redactedUri, string attribute) => Create(nameof(Pkcs11PinInUri), null, redactedUri, attribute);
+    public static BuildSigningException Pkcs11ModuleNotLoaded(string module, string reason, Exception? e = null) => Create(nameof(Pkcs11ModuleNotLoaded), e, module, EndSentence(reason));
+    public static BuildSigningException Pkcs11TokenNotFound(string selection, string module, string present) => Create(nameof(Pkcs11TokenNotFound), null, selection, module, present);
+    public static BuildSigningException Pkcs11KeyNotFound(string token, string selection) => Create(nameof(Pkcs11KeyNotFound), null, token, selection);
+    public static BuildSigningException Pkcs11KeyAmbiguous(string token, string selection, int count) => Create(nameof(Pkcs11KeyAmbiguous), null, token, selection, count);
+    public static BuildSigningException Pkcs11PinWrong(string token, string variable, string returnValue, Exception? e = null) => Create(nameof(Pkcs11PinWrong), e, token, variable, returnValue);
+    public static BuildSigningException Pkcs11PinVariableNotConfigured(string token) => Create(nameof(Pkcs11PinVariableNotConfigured), null, token);
+    public static BuildSigningException Pkcs11PinVariableNotSet(string token, string variable) => Create(nameof(Pkcs11PinVariableNotSet), null, token, variable);
+    public static BuildSigningException Pkcs11KeyUnsupported(string key, string description) => Create(nameof(Pkcs11KeyUnsupported), null, key, description);
+    public static BuildSigningException Pkcs11OperationFailed(string token, string operation, string reason, Exception? e = null) => Create(nameof(Pkcs11OperationFailed), e, token, operation, EndSentence(reason));
+    public static BuildSigningException Pkcs11CertificateMissing(string token, string key) => Create(nameof(Pkcs11CertificateMissing), null, token, key);
+    public static BuildSigningException Pkcs11PublicKeyMissing(string token, string key) => Create(nameof(Pkcs11PublicKeyMissing), null, token, key);
     public static BuildSigningException KeyOutputExists(string path) => Create(nameof(KeyOutputExists), null, path);
     public static BuildSigningException KeygenPasswordVariableNotSet(string variable) => Create(nameof(KeygenPasswordVariableNotSet), null, variable);
     public static BuildSigningException NoVerificationKey() => Create(nameof(NoVerificationKey), null);
+    public static BuildSigningException UsageError(string problem, string command) => Create(nameof(UsageError), null, EndSentence(problem), command);
+    public static BuildSigningException NotAVerifiablePath(string path) => Create(nameof(NotAVerifiablePath), null, path);
+    public static BuildSigningException DevelopmentKeyMissing(string path) => Create(nameof(DevelopmentKeyMissing), null, path);
+    public static BuildSigningException FingerprintOnlyForPackages(string path) => Create(nameof(FingerprintOnlyForPackages), null, path);
+    public static BuildSigningException NoSignedPackageContent(string path, string pattern) => Create(nameof(NoSignedPackageContent), null, path, pattern);
+    public static BuildSigningException KeyPasswordVariableEmpty(string variable, string path) => Create(nameof(KeyPasswordVariableEmpty), null, variable, path);
     public static BuildSigningException AssetsFileMissing(string path) => Create(nameof(AssetsFileMissing), null, path);
     public static BuildSigningException AssetsFileCorrupt(string path, string reason, Exception? e = null) => Create(nameof(AssetsFileCorrupt), e, path, EndSentence(reason));
     public static BuildSigningException AssetsTargetMissing(string path, string target, string available) => Create(nameof(AssetsTargetMissing), null, path, target, available);
@@ -47,6 +66,10 @@ public static class Errors
     public static BuildSigningException PackageHashAlgorithmUnknown(string value) => Create(nameof(PackageHashAlgorithmUnknown), null, value);
     public static BuildSigningException PackageSbomMismatch(string entry, string package, string describes, string expected) => Create(nameof(PackageSbomMismatch), null, entry, package, describes, expected);
     public static BuildSigningException PackageNotSigned(string package) => Create(nameof(PackageNotSigned), null, package);
+    public static BuildSigningException PackageContentsNotSigned(string package, string reason) => Create(nameof(PackageContentsNotSigned), null, package, EndSentence(reason));
+    public static BuildSigningException PackageContentsInvalid(string package, string entry, string problem) => Create(nameof(PackageContentsInvalid), null, package, entry, EndSentence(problem));
+    public static BuildSigningException PackageCertificateNotPinned(string package, string subject, string fingerprint, string issues) =>
+        Create(nameof(PackageCertificateNotPinned), null, package, subject, fingerprint, issues.TrimEnd('.'));
     public static BuildSigningException PackageNuGetSignatureInvalid(string package, string reason) => Create(nameof(PackageNuGetSignatureInvalid), null, package, EndSentence(reason));
     public static BuildSigningException PackageCertificateNotExpected(string package, string actual, string expected) => Create(nameof(PackageCertificateNotExpected), null, package, actual, expected);
     public static BuildSigningException NuGetTrustedRootsMissing(string bundle) => Create(nameof(NuGetTrustedRootsMissing), null, bundle);
@@ -83,6 +106,9 @@ public static class Errors
     public static BuildSigningException TrustPolicyInvalidPattern(string path, long line, long column, string value, string reason) => Create(nameof(TrustPolicyInvalidPattern), null, path, line, column, value, EndSentence(reason));
     public static BuildSigningException TrustPolicyInvalidVersionRange(string path, long line, long column, string value, string reason) => Create(nameof(TrustPolicyInvalidVersionRange), null, path, line, column, value, EndSentence(reason));
     public static BuildSigningException TrustPolicyInvalidItem(string itemType, string identity, string reason) => Create(nameof(TrustPolicyInvalidItem), null, itemType, identity, EndSentence(reason));
+    public static BuildSigningException PackageInventoryUnreadable(string package, string reason, Exception? e = null) => Create(nameof(PackageInventoryUnreadable), e, package, EndSentence(reason));
+    public static BuildSigningException PackageSbomEntryMissing(string package, string entry, string targetFramework) => Create(nameof(PackageSbomEntryMissing), null, package, entry, targetFramework);
+    public static BuildSigningException PackageSbomInventoryMismatch(string entry, string package, string difference) => Create(nameof(PackageSbomInventoryMismatch), null, entry, package, difference);
 
     /// <summary>A Unix file mode as chmod writes it (0644).</summary>
     internal static string Octal(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');

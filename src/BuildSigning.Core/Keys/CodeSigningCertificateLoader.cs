@@ -13,9 +13,11 @@ public sealed record CodeSigningCertificateOptions(string CertificateFile, strin
 /// <summary>An X.509 certificate with its private key, plus the other certificates that came with it (intermediates, root).</summary>
 public sealed class CodeSigningCertificate : IDisposable
 {
-    public CodeSigningCertificate(X509Certificate2 certificate, X509Certificate2Collection? extraCertificates = null, string? source = null, bool isDevelopmentCertificate = false)
+    public CodeSigningCertificate(X509Certificate2 certificate, X509Certificate2Collection? extraCertificates = null, string? source = null, bool isDevelopmentCertificate = false,
+        AsymmetricAlgorithm? privateKey = null)
     {
         Certificate = certificate;
+        PrivateKey = privateKey;
         ExtraCertificates = extraCertificates ?? [];
         Source = source ?? certificate.Subject;
         IsDevelopmentCertificate = isDevelopmentCertificate;
@@ -28,6 +30,12 @@ public sealed class CodeSigningCertificate : IDisposable
     public X509Certificate2Collection ExtraCertificates { get; }
 
     public string Source { get; }
+
+    /// <summary>
+    /// A private key held outside the certificate (a PKCS#11 token key: <see cref="X509Certificate2.HasPrivateKey"/> is then
+    /// false); null when the certificate carries its own.
+    /// </summary>
+    public AsymmetricAlgorithm? PrivateKey { get; }
     public bool IsDevelopmentCertificate { get; }
 
     /// <summary>Uppercase hex SHA-256 of the DER certificate, as NuGet's trustedSigners and `dotnet nuget verify` show it.</summary>
@@ -36,6 +44,7 @@ public sealed class CodeSigningCertificate : IDisposable
     public void Dispose()
     {
         Certificate.Dispose();
+        PrivateKey?.Dispose();
         foreach (var extra in ExtraCertificates) extra.Dispose();
     }
 }
@@ -145,6 +154,7 @@ public static class CodeSigningCertificateLoader
     {
         string? password = passwordVariable is { Length: > 0 } variable ? environment(variable) : null;
         if (passwordVariable is { Length: > 0 } && password is null) throw Errors.KeyPasswordVariableNotSet(path, passwordVariable);
+        if (passwordVariable is { Length: > 0 } && password is "") throw Errors.KeyPasswordVariableEmpty(passwordVariable, path);
 
         X509Certificate2Collection certificates;
         try

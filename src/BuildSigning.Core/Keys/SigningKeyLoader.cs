@@ -165,6 +165,7 @@ public static class SigningKeyLoader
         {
             throw Errors.KeyPasswordVariableNotSet(path, options.PasswordVariable);
         }
+        if (options.PasswordVariable is { Length: > 0 } && password is "") throw Errors.KeyPasswordVariableEmpty(options.PasswordVariable, path);
         X509Certificate2 certificate;
         try
         {
@@ -205,10 +206,11 @@ public static class SigningKeyLoader
     private static string ReadPassword(string path, string? passwordVariable, Func<string, string?> environment)
     {
         if (string.IsNullOrEmpty(passwordVariable)) throw Errors.KeyPasswordVariableNotConfigured(path);
-        return environment(passwordVariable) ?? throw Errors.KeyPasswordVariableNotSet(path, passwordVariable);
+        string password = environment(passwordVariable) ?? throw Errors.KeyPasswordVariableNotSet(path, passwordVariable);
+        return password.Length > 0 ? password : throw Errors.KeyPasswordVariableEmpty(passwordVariable, path);
     }
 
-    private static X509Certificate2 LoadCertificate(string path)
+    internal static X509Certificate2 LoadCertificate(string path)
     {
         if (Directory.Exists(path)) throw Errors.CertificateFileUnusable(path, "it is a folder, not a certificate file.");
         if (!File.Exists(path)) throw Errors.CertificateFileUnusable(path, "the file does not exist.");

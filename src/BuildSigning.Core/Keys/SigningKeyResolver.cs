@@ -17,6 +17,11 @@ public static class SigningKeyResolver
     public static SigningKey Resolve(KeyConfiguration configuration, Func<string, string?>? environment = null)
     {
         string developmentDirectory = configuration.DevelopmentKeyDirectory ?? DevelopmentKey.DefaultDirectory(environment);
+        if (Pkcs11.Pkcs11Uri.IsPkcs11(configuration.KeyFile))
+        {
+            // A key in a PKCS#11 token (BuildSigningKey=pkcs11:...): never this machine's development key.
+            return Pkcs11.Pkcs11KeyLoader.LoadSigningKey(configuration.KeyFile!, NullIfEmpty(configuration.PasswordVariable), NullIfEmpty(configuration.CertificateFile), environment);
+        }
         if (!string.IsNullOrWhiteSpace(configuration.KeyFile))
         {
             string keyFile = Path.GetFullPath(configuration.KeyFile);

@@ -55,6 +55,13 @@ public static class NuGetPackageSigner
     {
         options ??= new NuGetSignOptions();
         var extras = options.ExtraCertificates.Concat(certificate.ExtraCertificates).ToArray();
+        if (certificate.PrivateKey is { } externalKey)
+        {
+            // A key outside the certificate (PKCS#11 token): an RSA key signs NuGet packages; anything else fails BS6001 below.
+            var rsa = externalKey as RSA;
+            return Task.Run(() => SignCoreAsync(packagePath, certificate.Certificate, rsa, options with { ExtraCertificates = extras }, cancellationToken), cancellationToken)
+                .GetAwaiter().GetResult();
+        }
         return Sign(packagePath, certificate.Certificate, options with { ExtraCertificates = extras }, cancellationToken);
     }
 
@@ -62,7 +69,15 @@ public static class NuGetPackageSigner
     public static NuGetSignResult Sign(string packagePath, X509Certificate2 certificate, NuGetSignOptions? options = null, CancellationToken cancellationToken = default) =>
         Task.Run(() => SignAsync(packagePath, certificate, options, cancellationToken), cancellationToken).GetAwaiter().GetResult();
 
-    public static async Task<NuGetSignResult> SignAsync(string packagePath, X509Certificate2 certificate, NuGetSignOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<NuGetSignResult> SignAsync(string packagePath, X509Certificate2 certificate, NuGetSignOptions? options = null, CancellationToken cancellationToken = default) =>
+        SignCoreAsync(packagePath, certificate, null, options, cancellationToken);
+
+    /// <summary>
+    /// Signs with the certificate's own private key, or with <paramref name="externalKey"/> (a key that never leaves its
+    /// token): NuGet's X509SignatureProvider needs a certificate that carries its key, so an external key signs through
+    /// <see cref="ExternalKeySignatureProvider"/>, which builds the same CMS signature with CmsSigner.
+    /// </summary>
+    private static async Task<NuGetSignResult> SignCoreAsync(string packagePath, X509Certificate2 certificate, RSA? externalKey, NuGetSignOptions? options, CancellationToken cancellationToken)
     {
         options ??= new NuGetSignOptions();
         string path = Path.GetFullPath(packagePath);
@@ -71,7 +86,7 @@ public static class NuGetPackageSigner
         {
             throw Errors.TimestampUrlInvalid(url.OriginalString);
         }
-        ValidateCertificate(certificate, options.Now);
+        ValidateCertificate(certificate, options.Now, hasExternalKey: externalKey is not null);
         if (!options.Overwrite && await IsSignedAsync(path, cancellationToken)) throw Errors.PackageAlreadySigned(path);
 
         var logger = new CollectingLogger();
@@ -85,9 +100,10 @@ public static class NuGetPackageSigner
         string fingerprint = Fingerprint(certificate);
 
         // The request disposes its certificate: give it a copy, never the caller's.
-        using var privateKey = certificate.GetRSAPrivateKey()!;
+        using var privateKey = externalKey is null ? certificate.GetRSAPrivateKey()! : null;
         using var requestCertificate = X509CertificateLoader.LoadCertificate(certificate.RawData);
-        using var request = new AuthorSignPackageRequest(requestCertificate.CopyWithPrivateKey(privateKey), hash, hash);
+        using var request = new AuthorSignPackageRequest(
+            privateKey is not null ? requestCertificate.CopyWithPrivateKey(privateKey) : X509CertificateLoader.LoadCertificate(certificate.RawData), hash, hash);
         foreach (var extra in options.ExtraCertificates) request.AdditionalCertificates.Add(extra);
         try
         {
@@ -108,8 +124,11 @@ public static class NuGetPackageSigner
                 using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
                 using var output = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
                 var timestampProvider = options.TimestampUrl is { } timestampUrl ? new Rfc3161TimestampProvider(timestampUrl) : null;
+                ISignatureProvider signatureProvider = externalKey is null
+                    ? new X509SignatureProvider(timestampProvider)
+                    : new ExternalKeySignatureProvider(externalKey, timestampProvider);
                 using var signingOptions = new SigningOptions(
-                    new Lazy<Stream>(() => input), new Lazy<Stream>(() => output), options.Overwrite, new X509SignatureProvider(timestampProvider), logger);
+                    new Lazy<Stream>(() => input), new Lazy<Stream>(() => output), options.Overwrite, signatureProvider, logger);
                 _ = signingOptions.InputPackageStream;
                 _ = signingOptions.OutputPackageStream;
                 await SigningUtility.SignAsync(signingOptions, request, cancellationToken);
@@ -139,7 +158,9 @@ public static class NuGetPackageSigner
     }
 
     /// <summary>Checks what NuGet requires of an author-signing certificate, with coded errors (BS6001-BS6005).</summary>
-    public static void ValidateCertificate(X509Certificate2 certificate, DateTimeOffset? now = null)
+    public static void ValidateCertificate(X509Certificate2 certificate, DateTimeOffset? now = null) => ValidateCertificate(certificate, now, hasExternalKey: false);
+
+    private static void ValidateCertificate(X509Certificate2 certificate, DateTimeOffset? now, bool hasExternalKey)
     {
         string subject = certificate.Subject;
         string fingerprint = Fingerprint(certificate);
@@ -154,7 +175,7 @@ public static class NuGetPackageSigner
             }
             if (rsa.KeySize < 2048) throw Errors.CodeSigningCertificateKeyUnsupported(subject, fingerprint, $"a {rsa.KeySize}-bit RSA key");
         }
-        if (!certificate.HasPrivateKey) throw Errors.CodeSigningCertificateNoPrivateKey(subject, fingerprint);
+        if (!certificate.HasPrivateKey && !hasExternalKey) throw Errors.CodeSigningCertificateNoPrivateKey(subject, fingerprint);
         if (!HasCodeSigningUsage(certificate)) throw Errors.CodeSigningCertificateNoCodeSigningEku(subject, fingerprint);
         if (certificate.NotBefore.ToUniversalTime() > at) throw Errors.CodeSigningCertificateNotYetValid(subject, fingerprint, certificate.NotBefore);
         if (certificate.NotAfter.ToUniversalTime() <= at) throw Errors.CodeSigningCertificateExpired(subject, fingerprint, certificate.NotAfter);

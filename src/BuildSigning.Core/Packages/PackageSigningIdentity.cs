@@ -20,6 +20,12 @@ public static class PackageSigningIdentity
             return DevelopmentCodeSigningCertificate.GetOrCreate(configuration.DevelopmentKeyDirectory ?? DevelopmentKey.DefaultDirectory(environment));
         }
 
+        if (Keys.Pkcs11.Pkcs11Uri.IsPkcs11(configuration.KeyFile))
+        {
+            return Keys.Pkcs11.Pkcs11KeyLoader.LoadCodeSigningCertificate(configuration.KeyFile,
+                string.IsNullOrWhiteSpace(configuration.PasswordVariable) ? null : configuration.PasswordVariable,
+                string.IsNullOrWhiteSpace(configuration.CertificateFile) ? null : Path.GetFullPath(configuration.CertificateFile), environment);
+        }
         string keyFile = Path.GetFullPath(configuration.KeyFile);
         string? password = string.IsNullOrWhiteSpace(configuration.PasswordVariable) ? null : configuration.PasswordVariable;
         if (!string.IsNullOrWhiteSpace(configuration.CertificateFile))

@@ -79,5 +79,22 @@ public static class BuilderIdentity
         return new BuilderInfo(LocalBuilderId, Local, null);
     }
 
+    /// <summary>
+    /// Why this is a CI build, or null for a local one: a platform <see cref="Detect"/> recognizes (the variable that
+    /// said so), else the CI=true (or 1) that most other CI systems set. Decides BuildSigningRequireSigningKey's default.
+    /// </summary>
+    public static string? ContinuousIntegrationReason(Func<string, string?> environment)
+    {
+        string? variable = Detect(environment).Platform switch
+        {
+            GitHubActions => "GITHUB_ACTIONS=true",
+            AzurePipelines => "TF_BUILD=true",
+            GitLabCi => "GITLAB_CI=true",
+            Jenkins => "JENKINS_URL",
+            _ => environment("CI")?.Trim() is { } ci && (ci.Equals("true", StringComparison.OrdinalIgnoreCase) || ci == "1") ? "CI=" + ci : null,
+        };
+        return variable is null ? null : $"a CI build ({variable} in the environment)";
+    }
+
     private static string? Absolute(string? text) => text is not null && Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri.AbsoluteUri : null;
 }

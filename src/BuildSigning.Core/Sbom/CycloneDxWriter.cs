@@ -82,7 +82,8 @@ public static class CycloneDxWriter
             w.WriteString("name", author);
             w.WriteEndObject();
         }
-        WriteRoot(w, input, refs);
+        var occurrences = Occurrences(model, input);
+        WriteRoot(w, input, refs, occurrences.GetValueOrDefault(""));
         w.WriteStartArray("properties");
         WriteProperty(w, PropertyPrefix + "assetsTarget", model.TargetKey);
         if (input.ProjectPath is { Length: > 0 } path) WriteProperty(w, PropertyPrefix + "projectPath", path.Replace('\\', '/'));
@@ -93,7 +94,7 @@ public static class CycloneDxWriter
         w.WriteEndObject();
 
         w.WriteStartArray("components");
-        foreach (var c in model.Components) WriteComponent(w, c, refs);
+        foreach (var c in model.Components) WriteComponent(w, c, refs, occurrences.GetValueOrDefault(c.Key));
         var frameworks = input.SortedFrameworks;
         for (int i = 0; i < frameworks.Count; i++) WriteFramework(w, frameworks[i], refs.Frameworks[i]);
         w.WriteEndArray();
@@ -103,10 +104,63 @@ public static class CycloneDxWriter
         foreach (var c in model.Components) WriteDependency(w, refs.Components[c.Key], c.DependsOn.Select(k => refs.Components[k]));
         foreach (string framework in refs.Frameworks) WriteDependency(w, framework, []);
         w.WriteEndArray();
+
+        if (input.InventoryComment is { } inventory)
+        {
+            // The BOM sits inside the package it describes: say what its file inventory cannot hold.
+            w.WriteStartArray("annotations");
+            w.WriteStartObject();
+            w.WriteStartArray("subjects");
+            w.WriteStringValue(refs.Root);
+            w.WriteEndArray();
+            w.WriteStartObject("annotator");
+            w.WriteStartObject("component");
+            w.WriteString("type", "application");
+            w.WriteString("name", input.ToolName);
+            w.WriteString("version", input.ToolVersion);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteString("timestamp", SbomJson.Timestamp(input.Created));
+            w.WriteString("text", inventory);
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
         w.WriteEndObject();
     }
 
-    private static void WriteRoot(Utf8JsonWriter w, SbomInput input, Refs refs)
+    /// <summary>The published paths each component's files were copied to (evidence.occurrences); the project's own under "".</summary>
+    private static Dictionary<string, List<string>> Occurrences(SbomModel model, SbomInput input)
+    {
+        var result = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
+        if (input.IsPackage) return result;
+        var files = input.SortedFiles;
+        var origins = model.FileOrigins(input);
+        for (int i = 0; i < files.Count; i++)
+        {
+            string key = origins[i] ?? "";
+            if (!result.TryGetValue(key, out var list)) result[key] = list = [];
+            list.Add(SpdxWriter.Normalize(files[i].RelativePath));
+        }
+        return result;
+    }
+
+    /// <summary>evidence.occurrences: where in the output this component's files are, one location (a path relative to the output) each.</summary>
+    private static void WriteOccurrences(Utf8JsonWriter w, List<string>? locations)
+    {
+        if (locations is not { Count: > 0 }) return;
+        w.WriteStartObject("evidence");
+        w.WriteStartArray("occurrences");
+        foreach (string location in locations)
+        {
+            w.WriteStartObject();
+            w.WriteString("location", location);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteRoot(Utf8JsonWriter w, SbomInput input, Refs refs, List<string>? ownFiles)
     {
         w.WriteStartObject("component");
         w.WriteString("type", input.IsApplication ? "application" : "library");
@@ -116,9 +170,11 @@ public static class CycloneDxWriter
         w.WriteString("version", input.ProjectVersion);
         if (input.Description is not null) w.WriteString("description", input.Description);
         if (input.LicenseExpression is { } e && SpdxExpression.IsValid(e)) WriteExpression(w, e);
+        else if (input.HasLicenseFile) WriteLicenseFile(w, input.LicenseFile!, input.LicenseFileText);
         if (input.Copyright is not null) w.WriteString("copyright", input.Copyright);
         if (input.RootPurl is { } rootPurl) w.WriteString("purl", rootPurl);
         WriteExternalReferences(w, SbomModel.AbsoluteHttpUrl(input.ProjectUrl), input.Repository);
+        WriteOccurrences(w, ownFiles);
         var files = input.SortedFiles;
         if (files.Count > 0)
         {
@@ -163,7 +219,7 @@ public static class CycloneDxWriter
         w.WriteEndObject();
     }
 
-    private static void WriteComponent(Utf8JsonWriter w, SbomComponent c, Refs refs)
+    private static void WriteComponent(Utf8JsonWriter w, SbomComponent c, Refs refs, List<string>? files)
     {
         w.WriteStartObject();
         w.WriteString("type", "library");
@@ -197,14 +253,7 @@ public static class CycloneDxWriter
             }
             else
             {
-                w.WriteString("name", $"License file '{c.License.FileName}'");
-                if (c.License.FileText is { } text)
-                {
-                    w.WriteStartObject("text");
-                    w.WriteString("contentType", "text/plain");
-                    w.WriteString("content", text);
-                    w.WriteEndObject();
-                }
+                WriteLicenseFileBody(w, c.License.FileName!, c.License.FileText);
             }
             w.WriteEndObject();
             w.WriteEndObject();
@@ -213,6 +262,7 @@ public static class CycloneDxWriter
         if (c.Copyright is not null) w.WriteString("copyright", c.Copyright);
         if (c.Purl is not null) w.WriteString("purl", c.Purl);
         WriteExternalReferences(w, c.Homepage, c.Repository);
+        WriteOccurrences(w, files);
         if (c.Kind == SbomComponentKind.Project)
         {
             w.WriteStartArray("properties");
@@ -263,6 +313,28 @@ public static class CycloneDxWriter
             w.WriteEndObject();
         }
         w.WriteEndArray();
+    }
+
+    /// <summary>A licence that is a file inside the package: its name and, when it could be read, its text.</summary>
+    private static void WriteLicenseFile(Utf8JsonWriter w, string fileName, string? text)
+    {
+        w.WriteStartArray("licenses");
+        w.WriteStartObject();
+        w.WriteStartObject("license");
+        WriteLicenseFileBody(w, fileName, text);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndArray();
+    }
+
+    private static void WriteLicenseFileBody(Utf8JsonWriter w, string fileName, string? text)
+    {
+        w.WriteString("name", $"License file '{fileName}'");
+        if (text is null) return;
+        w.WriteStartObject("text");
+        w.WriteString("contentType", "text/plain");
+        w.WriteString("content", text);
+        w.WriteEndObject();
     }
 
     /// <summary>One listed SPDX licence as license.id (what scanners match licence policies on); any other expression as expression.</summary>

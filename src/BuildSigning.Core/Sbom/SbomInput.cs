@@ -46,6 +46,16 @@ public sealed record SbomInput
     public string? LicenseExpression { get; init; }
 
     /// <summary>
+    /// Pack: $(PackageLicenseFile), the licence file inside the package (used when no expression is set), with its text as
+    /// packed (null when it could not be read or is too large to embed).
+    /// </summary>
+    public string? LicenseFile { get; init; }
+
+    public string? LicenseFileText { get; init; }
+
+    internal bool HasLicenseFile => LicenseFile is not null && !(LicenseExpression is { } e && SpdxExpression.IsValid(e));
+
+    /// <summary>
     /// Who supplies the root: $(Authors), else $(Company), when set to something other than the SDK's default (the
     /// assembly name). Null: NOASSERTION.
     /// </summary>
@@ -83,6 +93,19 @@ public sealed record SbomInput
 
     /// <summary>The published files (publish only), each with SHA-256 and SHA-1 (SPDX requires SHA-1).</summary>
     public IReadOnlyList<SbomFile>? Files { get; init; }
+
+    /// <summary>
+    /// Pack only: the package entries the document cannot list because they are the SBOMs themselves (a document cannot
+    /// contain its own digest). Non-null means <see cref="Files"/> is the package's file inventory, read from the packed
+    /// .nupkg; the documents then say what is left out and why.
+    /// </summary>
+    public IReadOnlyList<string>? UnlistedEntries { get; init; }
+
+    internal string? InventoryComment => UnlistedEntries is { } unlisted
+        ? $"Every entry of the package is listed with its SHA-256 and SHA-1, read from the .nupkg after pack, except {string.Join(", ", unlisted.Order(StringComparer.Ordinal))}: "
+          + "this document is one of them, and a document cannot contain its own digest (nor, therefore, the digest of the package that holds it). "
+          + "The BuildSigning statement over the entries (.buildsigning/) and the NuGet signature (.signature.p7s) are added after this document is written and are not listed either."
+        : null;
 
     /// <summary>The document's creation time: <see cref="SourceDateEpoch.Resolve(Func{string, string?}, DateTimeOffset, out Diagnostics.Diagnostic?)"/>.</summary>
     public required DateTimeOffset Created { get; init; }

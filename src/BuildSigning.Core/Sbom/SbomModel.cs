@@ -7,7 +7,14 @@ using BuildSigning.Core.Hashing;
 namespace BuildSigning.Core.Sbom;
 
 /// <summary>A runtime pack a self-contained app ships (from @(ResolvedRuntimePack): NuGetPackageId, NuGetPackageVersion, PackageDirectory).</summary>
-public sealed record RuntimePackReference(string Id, string Version, string? PackageDirectory = null);
+public sealed record RuntimePackReference(string Id, string Version, string? PackageDirectory = null)
+{
+    /// <summary>
+    /// The pack's files a publish copies (MSBuild's @(RuntimePackAsset): the file's full path as PackagePath, its
+    /// DestinationSubPath as PublishPath). Empty: the pack folder's runtimes/&lt;rid&gt;/ files, by file name.
+    /// </summary>
+    public IReadOnlyList<AssetsRuntimeFile> Files { get; init; } = [];
+}
 
 public enum SbomComponentKind
 {
@@ -104,7 +111,10 @@ public sealed class SbomModel
         foreach (var pack in runtimePacks ?? [])
         {
             if (resolved.ContainsKey(pack.Id)) continue;
-            var library = new AssetsTargetLibrary(pack.Id, pack.Version, "package", new Dictionary<string, string>());
+            var library = new AssetsTargetLibrary(pack.Id, pack.Version, "package", new Dictionary<string, string>())
+            {
+                RuntimeFiles = pack.Files.Count > 0 ? pack.Files : RuntimePackFiles(pack.PackageDirectory),
+            };
             resolved[pack.Id] = library;
             libraries.Add(library);
             if (!string.IsNullOrEmpty(pack.PackageDirectory)) packDirectories[library.Key] = pack.PackageDirectory;
@@ -115,6 +125,7 @@ public sealed class SbomModel
             .ThenBy(l => l.Version, StringComparer.OrdinalIgnoreCase)
             .ToArray();
         var components = new List<SbomComponent>(ordered.Length);
+        var origins = new Dictionary<string, List<FileOrigin>>(StringComparer.Ordinal);
         foreach (var library in ordered)
         {
             var dependsOn = new List<string>(library.Dependencies.Count);
@@ -124,9 +135,17 @@ public sealed class SbomModel
                 else warnings.Add(Diagnostics.Warnings.SbomDependencyUnresolved(library.Name, library.Version, dependency, target.Key));
             }
             var info = assets.FindLibrary(library.Name, library.Version);
+            string? directory = null;
             components.Add(library.Type == "project"
                 ? Project(library, info, dependsOn)
-                : Package(assets, library, info, packDirectories.GetValueOrDefault(library.Key), dependsOn, warnings));
+                : Package(assets, library, info, packDirectories.GetValueOrDefault(library.Key), dependsOn, warnings, out directory));
+            foreach (var file in library.RuntimeFiles)
+            {
+                string? source = Path.IsPathRooted(file.PackagePath) ? file.PackagePath
+                    : directory is null ? null : Path.Combine(directory, file.PackagePath.Replace('/', Path.DirectorySeparatorChar));
+                if (!origins.TryGetValue(file.PublishPath, out var list)) origins[file.PublishPath] = list = [];
+                if (!list.Exists(o => string.Equals(o.Key, library.Key, StringComparison.OrdinalIgnoreCase))) list.Add(new FileOrigin(library.Key, source));
+            }
         }
 
         components = MarkBuildOnly(components);
@@ -147,7 +166,86 @@ public sealed class SbomModel
             var dependedOn = new HashSet<string>(components.SelectMany(c => c.DependsOn), StringComparer.OrdinalIgnoreCase);
             rootDependsOn.AddRange(components.Select(c => c.Key).Where(k => !dependedOn.Contains(k)));
         }
-        return new SbomModel(target.Key, components, rootDependsOn, warnings);
+        return new SbomModel(target.Key, components, rootDependsOn, warnings) { _origins = origins };
+    }
+
+    /// <summary>A component a published path may have come from, with the file's path in its package folder when known.</summary>
+    private sealed record FileOrigin(string Key, string? Source);
+
+    private Dictionary<string, List<FileOrigin>> _origins = new(StringComparer.Ordinal);
+    private (object? Files, string?[] Keys) _linked;
+
+    /// <summary>
+    /// For each of the input's files (in <see cref="SbomInput.SortedFiles"/> order), the key of the package (or project
+    /// reference) it was copied from, or null for the project's own files (and for every file of a pack: a package's
+    /// files are its own). A published path that several packages could have provided (publish keeps one) goes to the
+    /// package whose asset has the same SHA-256; only those few files are read.
+    /// </summary>
+    internal string?[] FileOrigins(SbomInput input)
+    {
+        var linked = _linked;
+        if (linked.Files is not null && ReferenceEquals(linked.Files, input.Files)) return linked.Keys;
+        var files = input.SortedFiles;
+        var keys = new string?[files.Count];
+        if (!input.IsPackage && _origins.Count > 0)
+        {
+            for (int i = 0; i < files.Count; i++)
+            {
+                if (!_origins.TryGetValue(files[i].RelativePath.Replace('\\', '/'), out var candidates)) continue;
+                keys[i] = candidates.Count == 1 ? candidates[0].Key : Disambiguate(candidates, files[i].Sha256Hex);
+            }
+        }
+        _linked = (input.Files, keys);
+        return keys;
+    }
+
+    private static string Disambiguate(List<FileOrigin> candidates, string sha256Hex)
+    {
+        foreach (var candidate in candidates)
+        {
+            if (candidate.Source is null) continue;
+            try
+            {
+                using var stream = new FileStream(candidate.Source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+                if (string.Equals(Hex.Lower(System.Security.Cryptography.SHA256.HashData(stream)), sha256Hex, StringComparison.OrdinalIgnoreCase)) return candidate.Key;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A candidate that cannot be read cannot be matched.
+            }
+        }
+        return candidates[0].Key;
+    }
+
+    /// <summary>A runtime pack's files (runtimes/&lt;rid&gt;/lib/&lt;tfm&gt;/* and runtimes/&lt;rid&gt;/native/*): a self-contained publish puts each at the root by file name.</summary>
+    private static IReadOnlyList<AssetsRuntimeFile> RuntimePackFiles(string? packageDirectory)
+    {
+        if (string.IsNullOrEmpty(packageDirectory)) return [];
+        string runtimes = Path.Combine(packageDirectory, "runtimes");
+        if (!Directory.Exists(runtimes)) return [];
+        var files = new List<AssetsRuntimeFile>();
+        try
+        {
+            foreach (string rid in Directory.EnumerateDirectories(runtimes).Order(StringComparer.Ordinal))
+            {
+                var folders = new List<string>();
+                string lib = Path.Combine(rid, "lib");
+                if (Directory.Exists(lib)) folders.AddRange(Directory.EnumerateDirectories(lib).Order(StringComparer.Ordinal));
+                folders.Add(Path.Combine(rid, "native"));
+                foreach (string folder in folders.Where(Directory.Exists))
+                {
+                    foreach (string file in Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
+                    {
+                        files.Add(new AssetsRuntimeFile(Path.GetRelativePath(packageDirectory, file).Replace('\\', '/'), Path.GetFileName(file)));
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An unreadable pack links no files; the SBOM still lists them (as the project's).
+        }
+        return files;
     }
 
     /// <summary>
@@ -176,12 +274,12 @@ public sealed class SbomModel
             Sha512Hex: null, SbomLicense.None, Supplier: null, Homepage: null, ProjectPath: info?.MsBuildProject ?? info?.Path, dependsOn);
 
     private static SbomComponent Package(ProjectAssetsFile assets, AssetsTargetLibrary library, AssetsLibrary? info, string? knownDirectory,
-        List<string> dependsOn, List<Diagnostic> warnings)
+        List<string> dependsOn, List<Diagnostic> warnings, out string? directory)
     {
         string id = library.Name, version = library.Version;
         if (!NuGetId.IsValid(id)) warnings.Add(Diagnostics.Warnings.SbomPackageIdUnusual(id));
 
-        string? directory = knownDirectory is not null && Directory.Exists(knownDirectory) ? knownDirectory : FindPackageDirectory(assets, id, version, info);
+        directory = knownDirectory is not null && Directory.Exists(knownDirectory) ? knownDirectory : FindPackageDirectory(assets, id, version, info);
         string? sha512Hex = null;
         NuspecMetadata? nuspec = null;
         if (directory is null)

@@ -17,6 +17,7 @@ public static class SpdxWriter
     private const string NoAssertion = "NOASSERTION";
     private const string RootId = "SPDXRef-RootPackage";
     private const string NamespacePlaceholder = "https://buildsigning.dev/spdx/placeholder";
+    private const string RootLicenseKey = "root-file:";
 
     public static byte[] Write(SbomModel model, SbomInput input)
     {
@@ -85,6 +86,10 @@ public static class SpdxWriter
                 licenseRefs["file:" + c.Key] = (allocator.Allocate("License", c.Name, c.Version, "file").Replace("SPDXRef-License-", "LicenseRef-", StringComparison.Ordinal), c.License.FileName);
             }
         }
+        if (input.HasLicenseFile)
+        {
+            licenseRefs[RootLicenseKey] = (allocator.Allocate("License", input.ProjectName, input.ProjectVersion, "file").Replace("SPDXRef-License-", "LicenseRef-", StringComparison.Ordinal), input.LicenseFile!);
+        }
         var sorted = input.SortedFiles;
         var files = new string[sorted.Count];
         for (int i = 0; i < sorted.Count; i++) files[i] = allocator.Allocate("File", Normalize(sorted[i].RelativePath));
@@ -108,6 +113,7 @@ public static class SpdxWriter
         w.WriteString("SPDXID", "SPDXRef-DOCUMENT");
         w.WriteString("name", $"{input.ProjectName} {input.ProjectVersion} ({input.TargetDescription})");
         w.WriteString("documentNamespace", documentNamespace);
+        if (input.InventoryComment is { } inventory) w.WriteString("comment", inventory);
         w.WriteStartObject("creationInfo");
         w.WriteString("created", SbomJson.Timestamp(input.Created));
         w.WriteStartArray("creators");
@@ -118,7 +124,7 @@ public static class SpdxWriter
         w.WriteEndObject();
 
         w.WriteStartArray("packages");
-        WriteRoot(w, input, files);
+        WriteRoot(w, input, files, ids.LicenseRefs);
         foreach (var c in model.Components) WriteComponent(w, c, ids);
         var frameworks = input.SortedFrameworks;
         for (int i = 0; i < frameworks.Count; i++) WriteFramework(w, frameworks[i], ids.Frameworks[i]);
@@ -157,6 +163,11 @@ public static class SpdxWriter
                     w.WriteStringValue(value);
                     w.WriteEndArray();
                 }
+                else if (key == RootLicenseKey)
+                {
+                    w.WriteString("extractedText", input.LicenseFileText ?? $"The license is the file '{value}' inside package {input.ProjectName} {input.ProjectVersion}.");
+                    w.WriteString("name", $"{input.ProjectName} {input.ProjectVersion} license ({value})");
+                }
                 else
                 {
                     var component = model.Find(key["file:".Length..])!;
@@ -189,12 +200,20 @@ public static class SpdxWriter
         // A shared framework must be installed before the app runs, and is not in its output: a prerequisite, not a dependency it ships.
         foreach (string frameworkId in ids.Frameworks) WriteRelationship(w, RootId, "HAS_PREREQUISITE", frameworkId);
         foreach (string fileId in ids.Files) WriteRelationship(w, RootId, "CONTAINS", fileId);
+        // Where each published file came from: extracted unchanged from a package's .nupkg (the package element is that archive,
+        // filesAnalyzed false, so it may not CONTAINS files), or built from a project reference.
+        var origins = model.FileOrigins(input);
+        for (int i = 0; i < origins.Length; i++)
+        {
+            if (origins[i] is not { } origin || !ids.Components.TryGetValue(origin, out string? componentId)) continue;
+            WriteRelationship(w, ids.Files[i], model.Find(origin)?.Kind == SbomComponentKind.Project ? "GENERATED_FROM" : "EXPANDED_FROM_ARCHIVE", componentId);
+        }
         WriteRelationship(w, ids.Sdk, "BUILD_TOOL_OF", RootId);
         w.WriteEndArray();
         w.WriteEndObject();
     }
 
-    private static void WriteRoot(Utf8JsonWriter w, SbomInput input, IReadOnlyList<SbomFile> files)
+    private static void WriteRoot(Utf8JsonWriter w, SbomInput input, IReadOnlyList<SbomFile> files, Dictionary<string, (string Id, string Url)> licenseRefs)
     {
         w.WriteStartObject();
         w.WriteString("SPDXID", RootId);
@@ -213,10 +232,17 @@ public static class SpdxWriter
 #pragma warning restore CA5350
             w.WriteStartObject("packageVerificationCode");
             w.WriteString("packageVerificationCodeValue", code);
+            if (input.UnlistedEntries is { Count: > 0 } unlisted)
+            {
+                w.WriteStartArray("packageVerificationCodeExcludedFiles");
+                foreach (string entry in unlisted.Order(StringComparer.Ordinal)) w.WriteStringValue("./" + Normalize(entry));
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
         w.WriteString("licenseConcluded", NoAssertion);
-        w.WriteString("licenseDeclared", input.LicenseExpression is { } e && SpdxExpression.IsValid(e) ? e : NoAssertion);
+        w.WriteString("licenseDeclared", input.LicenseExpression is { } e && SpdxExpression.IsValid(e) ? e
+            : input.HasLicenseFile ? licenseRefs[RootLicenseKey].Id : NoAssertion);
         w.WriteString("copyrightText", input.Copyright ?? NoAssertion);
         WriteAuthors(w, input.Authors);
         if (input.Description is not null) w.WriteString("description", input.Description);

@@ -14,6 +14,7 @@ public class SbomBenchmarks
     private string _assets = "";
     private SbomInput _build = null!;
     private SbomInput _publish = null!;
+    private SbomInput _publishLarge = null!;
 
     [Params(200)]
     public int Packages { get; set; }
@@ -25,6 +26,7 @@ public class SbomBenchmarks
         _assets = SyntheticRestore.Generate(Path.Combine(_scratch, "restore"), Packages, seed: 7);
         _build = SyntheticRestore.SbomInputFor(SyntheticRestore.TargetFramework);
         _publish = SyntheticRestore.SbomInputFor(SyntheticRestore.TargetFramework, files: 250);
+        _publishLarge = SyntheticRestore.SbomInputFor(SyntheticRestore.TargetFramework, files: 2000, packageFiles: Packages);
     }
 
     [GlobalCleanup]
@@ -44,6 +46,14 @@ public class SbomBenchmarks
     public int GeneratePublish()
     {
         var documents = SbomDocuments.Generate(_assets, _publish);
+        return documents.Spdx.Length + documents.CycloneDx.Length;
+    }
+
+    /// <summary>Issue 11's budget: 200 packages and 2,000 published files, each package's DLL linked to it (50 ms at most).</summary>
+    [Benchmark(Description = "SPDX + CycloneDX, publish (2,000 files, 200 linked to packages)")]
+    public int GeneratePublishLarge()
+    {
+        var documents = SbomDocuments.Generate(_assets, _publishLarge);
         return documents.Spdx.Length + documents.CycloneDx.Length;
     }
 }

@@ -83,4 +83,27 @@ public sealed class BuilderIdentityTests
         Assert.NotEqual(a.InvocationId, b.InvocationId);
         Assert.Null(BuilderIdentity.Resolve(null, Env(("SOURCE_DATE_EPOCH", "1700000000")), out _).InvocationId);
     }
+
+    [Theory]
+    [InlineData("GITHUB_ACTIONS", "true", "GITHUB_ACTIONS=true")]
+    [InlineData("TF_BUILD", "True", "TF_BUILD=true")]
+    [InlineData("GITLAB_CI", "true", "GITLAB_CI=true")]
+    [InlineData("JENKINS_URL", "https://jenkins.example.com/", "JENKINS_URL")]
+    [InlineData("CI", "true", "CI=true")]
+    [InlineData("CI", "1", "CI=1")]
+    public void ContinuousIntegration_IsRecognizedFromTheSameVariablesAsTheBuilder(string name, string value, string named)
+    {
+        string? reason = BuilderIdentity.ContinuousIntegrationReason(Env((name, value)));
+        Assert.NotNull(reason);
+        Assert.Contains(named, reason);
+    }
+
+    [Theory]
+    [InlineData("CI", "false")]
+    [InlineData("CI", "")]
+    [InlineData("GITHUB_ACTIONS", "false")]
+    [InlineData("JENKINS_URL", "not a url")]
+    [InlineData("HOME", "/root")]
+    public void LocalBuilds_AreNotContinuousIntegration(string name, string value) =>
+        Assert.Null(BuilderIdentity.ContinuousIntegrationReason(Env((name, value))));
 }
