@@ -14,6 +14,8 @@ public static class BuildSignCommand
         root.Subcommands.Add(InspectCommand.Create(output, error));
         root.Subcommands.Add(AuditCommand.Create(output, error));
         root.Subcommands.Add(ApproveCommand.Create(output, error));
+        root.Subcommands.Add(InitCommand.Create(output, error));
+        root.Subcommands.Add(TrustCommand.Create(output, error));
         return root;
     }
 

@@ -19,6 +19,18 @@ public sealed class VerifyDependencies : BuildSigningTask
     public ITaskItem[] TrustedKeys { get; set; } = [];
     public ITaskItem[] RevokedSigners { get; set; } = [];
 
+    /// <summary>"restore" when MSBuild is restoring ($(MSBuildIsRestoring)), else the build pass.</summary>
+    public string? Phase { get; set; }
+
+    /// <summary>Deep mode: compare the extracted files with the verified .nupkg's entries (BuildSigningVerifyExtractedFiles).</summary>
+    public bool VerifyExtractedFiles { get; set; }
+
+    /// <summary>
+    /// A build pass answered from the verification its own restore pass made moments ago (nothing changed in between) does
+    /// not repeat that pass's audit warnings: one `dotnet build` reports each once.
+    /// </summary>
+    private static readonly TimeSpan SameInvocation = TimeSpan.FromSeconds(30);
+
     protected override void ExecuteCore()
     {
         var read = TrustPolicyCache.Resolve(BuildEngine, NullIfEmpty(TrustPolicyFile), ProjectDirectory, Items());
@@ -33,11 +45,21 @@ public sealed class VerifyDependencies : BuildSigningTask
         {
             // tasks/<tfm>/BuildSigning.Tasks.dll inside the extracted package.
             VerifierPackageDirectory = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(VerifyDependencies).Assembly.Location)!, "..", "..")),
+            RememberInProcess = true,
+            VerifyExtractedFiles = VerifyExtractedFiles,
+            Phase = string.Equals(Phase, "true", StringComparison.OrdinalIgnoreCase) || string.Equals(Phase, "restore", StringComparison.OrdinalIgnoreCase) ? "restore" : "build",
         });
+        var remembered = result.Remembered;
+        bool reportedByRestore = remembered is { Phase: "restore" } && remembered.Age < SameInvocation
+            && !string.Equals(Phase, "true", StringComparison.OrdinalIgnoreCase) && !string.Equals(Phase, "restore", StringComparison.OrdinalIgnoreCase);
         foreach (var error in result.Errors) LogError(error);
-        foreach (var warning in result.Warnings) LogWarning(warning);
+        if (!reportedByRestore) foreach (var warning in result.Warnings) LogWarning(warning);
+        string how = remembered is null
+            ? $"{result.CacheHits} from cache, {result.Elapsed.TotalMilliseconds:F0} ms"
+            : $"unchanged since the {remembered.Phase ?? "earlier"} pass {remembered.Age.TotalMilliseconds:F0} ms ago, {result.Elapsed.TotalMilliseconds:F1} ms"
+              + (reportedByRestore && result.Warnings.Count > 0 ? ", its audit warnings reported there" : "");
         Log.LogMessage(result.Succeeded ? MessageImportance.Normal : MessageImportance.High,
-            $"BuildSigning: verified {result.Packages.Count} packages of {AssetsFile} against the trust policy ({result.CacheHits} from cache, {result.Elapsed.TotalMilliseconds:F0} ms): "
+            $"BuildSigning: verified {result.Packages.Count} packages of {AssetsFile} against the trust policy ({how}): "
             + $"{result.Packages.Count(p => p.IsAllowed)} allowed, {result.Packages.Count(p => p.IsError)} rejected, {result.Packages.Count(p => p.IsWarning)} audit warnings.");
     }
 

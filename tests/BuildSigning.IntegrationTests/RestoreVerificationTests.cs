@@ -302,6 +302,10 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         var build = Build(project, "-p:BuildSigningTrustMode=audit");
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Contains(warning, build.Output);
+        // One `dotnet build` verifies once: the pass before ResolvePackageAssets finds nothing changed since the restore pass
+        // (one stat per file) and does not repeat its warning (MSBuild shows it where it was logged and in its summary).
+        Assert.Contains("against the trust policy (unchanged since the restore pass", build.Output);
+        Assert.True(Regex.Matches(build.Output, Regex.Escape(warning)).Count == 2, build.ToString());
         Assert.True(File.Exists(Path.Combine(project, "bin", "Debug", "net10.0", "restore-audit.dll")), build.ToString());
 
         // The file's mode, and the property replacing it.

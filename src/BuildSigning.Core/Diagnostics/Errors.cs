@@ -180,6 +180,24 @@ public static class Warnings
     public static Diagnostic BuilderIdInvalid(string configured, string used) => Create(nameof(BuilderIdInvalid), configured, used);
 }
 
+/// <summary>`buildsign init` and `buildsign trust` (BS4028-BS4037).</summary>
+public static class TrustEditErrors
+{
+    private static BuildSigningException Create(string name, params object?[] arguments) => Errors.Create(name, null, arguments);
+    public static BuildSigningException TrustPolicyToEditNotFound(string path) => Create(nameof(TrustPolicyToEditNotFound), path);
+    public static BuildSigningException TrustPolicyNotEditable(string path, string reason) => Create(nameof(TrustPolicyNotEditable), path, Errors.EndSentence(reason));
+    public static BuildSigningException TrustPolicyEditInvalid(string path, string error) => Create(nameof(TrustPolicyEditInvalid), path, error.TrimEnd('.'));
+    public static BuildSigningException TrustPolicyEntryNotFound(string path, string name) => Create(nameof(TrustPolicyEntryNotFound), path, name);
+    public static BuildSigningException TrustPolicyNameTaken(string path, string name) => Create(nameof(TrustPolicyNameTaken), path, name);
+    public static BuildSigningException TrustPackageNotFound(string package, string where) => Create(nameof(TrustPackageNotFound), package, Errors.EndSentence(where));
+    public static BuildSigningException TrustPackageHasNoSignature(string package, string wanted, string has) => Create(nameof(TrustPackageHasNoSignature), package, wanted, has);
+    public static BuildSigningException InitRestoreFailed(string target, int exitCode) => Create(nameof(InitRestoreFailed), target, exitCode);
+    public static BuildSigningException InitFileUnusable(string path, string reason, string version) => Create(nameof(InitFileUnusable), path, Errors.EndSentence(reason), version);
+    /// <summary>Logged by BuildSigning.targets itself (an &lt;Error&gt; with this text), where no BuildSigning task can load.</summary>
+    public static BuildSigningException VisualStudioMSBuildTooOld(string msbuildVersion) => Create(nameof(VisualStudioMSBuildTooOld), msbuildVersion);
+    public static BuildSigningException TrustArgumentInvalid(string what, string value, string reason) => Create(nameof(TrustArgumentInvalid), what, value, Errors.EndSentence(reason));
+}
+
 /// <summary>Per-package verdicts of dependency verification (BS4010-BS4024): errors in enforce mode, warnings in audit mode.</summary>
 public static class TrustMessages
 {
@@ -206,5 +224,6 @@ public static class TrustMessages
     public static Diagnostic PackageUnreadable(string id, string version, string path, string reason, string folder) => Create(nameof(PackageUnreadable), id, version, path, Errors.EndSentence(reason), folder);
     public static Diagnostic PackageNupkgNotTheExpectedFile(string id, string version, string folder, string expectedFileName, IEnumerable<string> found) => Create(nameof(PackageNupkgNotTheExpectedFile), id, version, folder, expectedFileName, string.Join(", ", found.Select(f => $"'{f}'")));
     public static Diagnostic PackageSha512FileMissing(string id, string version, string path, string folder) => Create(nameof(PackageSha512FileMissing), id, version, path, folder);
+    public static Diagnostic PackageExtractedFileChanged(string id, string version, string path, string entry, string nupkg, string expected, string actual, string folder) => Create(nameof(PackageExtractedFileChanged), id, version, path, entry, nupkg, expected, actual, folder);
     public static Diagnostic PackageIdentityMismatch(string id, string version, string path, string actualId, string actualVersion, string folder) => Create(nameof(PackageIdentityMismatch), id, version, path, actualId, actualVersion, folder);
 }

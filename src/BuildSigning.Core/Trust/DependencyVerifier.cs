@@ -30,11 +30,33 @@ public sealed record DependencyVerificationRequest(string AssetsFilePath, TrustP
     /// proves nothing; it is reported as trusted by that fact. Only that exact folder, never a package merely named alike.
     /// </summary>
     public string? VerifierPackageDirectory { get; init; }
+
+    /// <summary>
+    /// Remember the verdicts in this process and answer a second request for the same assets file from memory when nothing
+    /// it depends on changed: the assets file, the policy, and the stamp (one stat) of every .nupkg and .nupkg.sha512.
+    /// Restore and build of one `dotnet build` verify once, not twice. Only results without errors are remembered.
+    /// </summary>
+    public bool RememberInProcess { get; init; }
+
+    /// <summary>Which pass asks ("restore" or "build"); a remembered verification says which pass made it.</summary>
+    public string? Phase { get; init; }
+
+    /// <summary>
+    /// Deep mode (BuildSigningVerifyExtractedFiles): also compare every file restore extracted beside an allowed package's
+    /// .nupkg with its entry in that verified .nupkg (SHA-256), so an edited DLL in the package folder fails (BS4039).
+    /// </summary>
+    public bool VerifyExtractedFiles { get; init; }
 }
+
+/// <summary>A verification answered from <see cref="DependencyVerificationRequest.RememberInProcess"/>: made by another pass, this long ago.</summary>
+public sealed record RememberedVerification(string? Phase, TimeSpan Age);
 
 /// <summary>Verdicts for every package of the restore output, errors and warnings ready to log.</summary>
 public sealed record DependencyVerificationResult(IReadOnlyList<PackageTrustResult> Packages, TrustPolicy Policy, int CacheHits, TimeSpan Elapsed)
 {
+    /// <summary>Set when the verdicts are the ones an earlier pass in this process reached, nothing having changed since.</summary>
+    public RememberedVerification? Remembered { get; init; }
+
     public IReadOnlyList<Diagnostic> Errors => Packages.Where(p => p.IsError).Select(p => p.Diagnostic!).ToList();
     public IReadOnlyList<Diagnostic> Warnings => Packages.Where(p => p.IsWarning).Select(p => p.Diagnostic!).ToList();
     public bool Succeeded => !Packages.Any(p => p.IsError);
@@ -49,12 +71,37 @@ public sealed record DependencyVerificationResult(IReadOnlyList<PackageTrustResu
 /// </summary>
 public static class DependencyVerifier
 {
-    public static DependencyVerificationResult Verify(DependencyVerificationRequest request, CancellationToken cancellationToken = default) =>
-        Verify(ProjectAssetsFile.Load(request.AssetsFilePath), request.Policy, request.CacheFilePath, request.Now, request.MaxDegreeOfParallelism, cancellationToken,
+    public static DependencyVerificationResult Verify(DependencyVerificationRequest request, CancellationToken cancellationToken = default)
+    {
+        // Deep mode depends on every extracted file, which the remembered stamps do not cover: it always verifies.
+        if (!request.RememberInProcess || request.VerifyExtractedFiles)
+        {
+            return Verify(ProjectAssetsFile.Load(request.AssetsFilePath), request.Policy, request.CacheFilePath, request.Now, request.MaxDegreeOfParallelism, cancellationToken,
+                request.VerifierPackageDirectory, request.CacheKeyDirectory, request.VerifyExtractedFiles);
+        }
+        var stopwatch = Stopwatch.StartNew();
+        string assetsPath = Path.GetFullPath(request.AssetsFilePath);
+        var clock = request.Now ?? DateTimeOffset.UtcNow;
+        var assetsStamp = FileStamp.Get(assetsPath);
+        if (RecentVerifications.TryGet(assetsPath, assetsStamp, request, clock) is { } remembered)
+        {
+            return new DependencyVerificationResult(remembered.Packages, request.Policy, remembered.Packages.Count, stopwatch.Elapsed)
+            {
+                Remembered = new RememberedVerification(remembered.Phase, DateTime.UtcNow - remembered.CreatedUtc),
+            };
+        }
+        var assets = ProjectAssetsFile.Load(assetsPath);
+        // Stamps taken before verifying: a file that changes while it is verified does not match them afterwards.
+        var files = RecentVerifications.FilesOf(assets);
+        var result = Verify(assets, request.Policy, request.CacheFilePath, request.Now, request.MaxDegreeOfParallelism, cancellationToken,
             request.VerifierPackageDirectory, request.CacheKeyDirectory);
+        RecentVerifications.Remember(assetsPath, assetsStamp, request, files, result);
+        return result;
+    }
 
     public static DependencyVerificationResult Verify(ProjectAssetsFile assets, TrustPolicy policy, string? cacheFilePath = null, DateTimeOffset? now = null,
-        int maxDegreeOfParallelism = 0, CancellationToken cancellationToken = default, string? verifierPackageDirectory = null, string? cacheKeyDirectory = null)
+        int maxDegreeOfParallelism = 0, CancellationToken cancellationToken = default, string? verifierPackageDirectory = null, string? cacheKeyDirectory = null,
+        bool verifyExtractedFiles = false)
     {
         string? verifier = verifierPackageDirectory is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(verifierPackageDirectory));
         var stopwatch = Stopwatch.StartNew();
@@ -76,6 +123,11 @@ public static class DependencyVerifier
                 ? new PackageTrustResult(packages[i].Name, packages[i].Version, null, TrustVerdict.Allowed, null, "the running BuildSigning verifier itself", null, FromCache: false)
                 : VerifyPackage(assets, packages[i], policy, cache, clock);
             if (results[i].FromCache) Interlocked.Increment(ref cacheHits);
+            if (verifyExtractedFiles && results[i].IsAllowed && results[i].NupkgPath is { } nupkg && !IsVerifier(assets, packages[i], verifier)
+                && ExtractedFiles.FindChanged(nupkg, packages[i].Name, packages[i].Version) is { } changed)
+            {
+                results[i] = PackageTrustEvaluator.Deny(policy, packages[i].Name, packages[i].Version, nupkg, changed);
+            }
         });
 
         if (!string.IsNullOrEmpty(cacheFilePath))
@@ -174,7 +226,7 @@ public static class DependencyVerifier
     }
 
     /// <summary>The same package: ids equal ignoring case (as NuGet compares them), versions equal in NuGet's normalized form.</summary>
-    internal static bool IsSamePackage(string id, string version, string nuspecId, NuGetVersion nuspecVersion) =>
+    public static bool IsSamePackage(string id, string version, string nuspecId, NuGetVersion nuspecVersion) =>
         string.Equals(id, nuspecId, StringComparison.OrdinalIgnoreCase)
         && NuGetVersion.TryParse(version, out var expected)
         && string.Equals(expected.ToNormalizedString(), nuspecVersion.ToNormalizedString(), StringComparison.OrdinalIgnoreCase);
@@ -221,5 +273,59 @@ public static class DependencyVerifier
         // A file rewritten while we hashed it gets a new stamp; remembering the old stamp would hide that change.
         if (FileStamp.Get(path) == before) cache.SetSha512(path, before, hex);
         return hex;
+    }
+}
+
+/// <summary>
+/// Verdicts reached in this process, per assets file, with what they depended on: the assets file's stamp, the policy
+/// hash, the verifier's folder, and the stamp of every .nupkg and .nupkg.sha512 (taken before verifying). Checking them
+/// costs one stat per file; anything changed, or any verdict reaching its own end (an exception's expiry), is a miss.
+/// </summary>
+internal static class RecentVerifications
+{
+    internal sealed record Entry(FileStamp? AssetsStamp, string PolicyHash, string? Verifier, IReadOnlyList<(string Path, FileStamp? Stamp)> Files,
+        IReadOnlyList<PackageTrustResult> Packages, DateTimeOffset ValidUntil, DateTime CreatedUtc, string? Phase);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Entry> s_entries = new(StringComparer.Ordinal);
+
+    public static IReadOnlyList<(string Path, FileStamp? Stamp)> FilesOf(ProjectAssetsFile assets)
+    {
+        var files = new List<(string, FileStamp?)>();
+        foreach (var library in assets.Libraries.Where(l => l.IsPackage))
+        {
+            if (assets.FindPackageDirectory(library) is not { } directory)
+            {
+                files.Add((Path.Combine(assets.PackageFolders.FirstOrDefault() ?? "", library.Path ?? library.Name.ToLowerInvariant()), null));
+                continue;
+            }
+            string nupkg = DependencyVerifier.ExpectedNupkg(directory, library.Name, library.Version);
+            files.Add((nupkg, FileStamp.Get(nupkg)));
+            files.Add((nupkg + ".sha512", FileStamp.Get(nupkg + ".sha512")));
+        }
+        return files;
+    }
+
+    public static Entry? TryGet(string assetsPath, FileStamp? assetsStamp, DependencyVerificationRequest request, DateTimeOffset now)
+    {
+        if (assetsStamp is null || !s_entries.TryGetValue(assetsPath, out var entry)) return null;
+        if (entry.AssetsStamp != assetsStamp || entry.PolicyHash != request.Policy.Hash || entry.Verifier != request.VerifierPackageDirectory || now >= entry.ValidUntil) return null;
+        foreach (var (path, stamp) in entry.Files)
+        {
+            if (stamp is null || FileStamp.Get(path) != stamp) return null;
+        }
+        return entry;
+    }
+
+    public static void Remember(string assetsPath, FileStamp? assetsStamp, DependencyVerificationRequest request, IReadOnlyList<(string Path, FileStamp? Stamp)> files,
+        DependencyVerificationResult result)
+    {
+        // Only what can be re-checked by stats: no errors, and every package's .nupkg was there.
+        if (assetsStamp is null || !result.Succeeded || files.Any(f => f.Stamp is null))
+        {
+            s_entries.TryRemove(assetsPath, out _);
+            return;
+        }
+        var validUntil = result.Packages.Select(p => p.ValidUntil).OfType<DateTimeOffset>().DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
+        s_entries[assetsPath] = new Entry(assetsStamp, request.Policy.Hash, request.VerifierPackageDirectory, files, result.Packages, validUntil, DateTime.UtcNow, request.Phase);
     }
 }

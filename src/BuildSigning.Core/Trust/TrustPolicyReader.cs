@@ -119,11 +119,33 @@ public static class TrustPolicyReader
 
     private static TrustPolicyReadResult Fail(Diagnostic error) => new(null, [error]);
 
+    /// <summary>
+    /// The JSON tree of policy text (without a byte order mark) with the offsets where each value starts and ends, for
+    /// text-level edits that keep comments and layout; null when the text is not JSON the reader accepts.
+    /// </summary>
+    internal static Node? ParseTree(byte[] json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            if (!reader.Read()) return null;
+            var root = ReadNode(ref reader, new Context(json, ""));
+            return reader.Read() ? null : root;
+        }
+        catch (Exception e) when (e is JsonException or DuplicateFieldException or InvalidTextException)
+        {
+            return null;
+        }
+    }
+
     // ----- a small JSON tree that remembers where each value starts -----
 
     internal abstract record Node(long Offset)
     {
         public abstract string KindName { get; }
+
+        /// <summary>The byte offset just past the value (after its closing bracket or quote); used by <see cref="TrustPolicyEditor"/>.</summary>
+        public long End { get; init; }
     }
 
     internal sealed record ObjectNode(long Offset, IReadOnlyList<Field> Fields) : Node(Offset)
@@ -190,18 +212,18 @@ public static class TrustPolicyReader
                     reader.Read();
                     fields.Add(new Field(name, nameOffset, ReadNode(ref reader, context)));
                 }
-                return new ObjectNode(offset, fields);
+                return new ObjectNode(offset, fields) { End = reader.BytesConsumed };
             }
             case JsonTokenType.StartArray:
             {
                 var items = new List<Node>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) items.Add(ReadNode(ref reader, context));
-                return new ArrayNode(offset, items);
+                return new ArrayNode(offset, items) { End = reader.BytesConsumed };
             }
             case JsonTokenType.String:
-                return new ValueNode(offset, JsonTokenType.String, Text(ref reader));
+                return new ValueNode(offset, JsonTokenType.String, Text(ref reader)) { End = reader.BytesConsumed };
             default:
-                return new ValueNode(offset, reader.TokenType, Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan.ToArray()));
+                return new ValueNode(offset, reader.TokenType, Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan.ToArray())) { End = reader.BytesConsumed };
         }
     }
 

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using BuildSigning.Core.Diagnostics;
+using BuildSigning.TestSupport;
+
+namespace BuildSigning.IntegrationTests;
+
+/// <summary>
+/// Visual Studio's MSBuild (MSBuildRuntimeType Full) cannot run here: the targets' decisions are checked through the private
+/// inputs they are made from (_BuildSigningMSBuildRuntimeType, _BuildSigningMSBuildVersion) with `dotnet msbuild -getProperty`,
+/// the BS4038 stop with a real build, and the .NET task host path (TaskHostFactory, Runtime="NET") with a real build on the
+/// .NET SDK's MSBuild 18, which runs it out of process as Visual Studio 2026 would. See docs/restore.md.
+/// </summary>
+[Collection(PackagedCollection.Name)]
+public sealed class VisualStudioTargetsTests(PackagedBuildSigning product)
+{
+    private static readonly string[] Decisions = ["_BuildSigningTaskFactory", "_BuildSigningTaskRuntime", "_BuildSigningMSBuildTooOld"];
+
+    [Fact]
+    public void TaskFactoryAndRuntime_FollowTheMSBuildRuntime_AndOldFullMSBuildStopsWithBS4038_BeforeAnyTaskLoads()
+    {
+        string project = product.CreateProject("vs-targets", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <Sdk Name="BuildSigning" Version="$(BuildSigningVersion)" />
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+              </PropertyGroup>
+            </Project>
+            """, ("Class1.cs", "namespace Vs { public static class Class1 { public static int One() => 1; } }\n"));
+        string csproj = Path.Combine(project, "vs-targets.csproj");
+
+        Assert.Equal(["", "", ""], Get(csproj));
+        Assert.Equal(["TaskHostFactory", "NET", ""], Get(csproj, "-p:_BuildSigningMSBuildRuntimeType=Full", "-p:_BuildSigningMSBuildVersion=18.0.5"));
+        Assert.Equal(["TaskHostFactory", "NET", "true"], Get(csproj, "-p:_BuildSigningMSBuildRuntimeType=Full", "-p:_BuildSigningMSBuildVersion=17.14.8"));
+
+        var old = product.Dotnet(project, "build", csproj, "-p:_BuildSigningMSBuildRuntimeType=Full", "-p:_BuildSigningMSBuildVersion=17.14.8");
+        Assert.True(old.ExitCode != 0, old.ToString());
+        string expected = TrustEditErrors.VisualStudioMSBuildTooOld("17.14.8").Message;
+        Assert.Contains($"error {expected}", old.Output);
+        Assert.DoesNotContain("MSB4062", old.Output); // no task-loading error: the check came first
+        Assert.False(File.Exists(Path.Combine(project, "bin", "Debug", "net10.0", "vs-targets.dll")));
+
+        // Turned off, old Visual Studio builds the project as if BuildSigning were not there.
+        var off = product.Dotnet(project, "build", csproj, "-p:_BuildSigningMSBuildRuntimeType=Full", "-p:_BuildSigningMSBuildVersion=17.14.8", "-p:EnableBuildSigning=false");
+        Assert.True(off.ExitCode == 0, off.ToString());
+
+        // MSBuild 18 runs the tasks in its .NET task host (out of process): verification and signing both happen.
+        var hosted = product.Dotnet(project, "build", csproj, "-v:n", "-p:_BuildSigningMSBuildRuntimeType=Full", "-p:_BuildSigningMSBuildVersion=18.0.5");
+        Assert.True(hosted.ExitCode == 0, hosted.ToString());
+        Assert.Contains("BuildSigning: verified 0 packages of", hosted.Output);
+        Assert.True(File.Exists(Path.Combine(project, "bin", "Debug", "net10.0", ".buildsigning", "files.sha256")), hosted.ToString());
+    }
+
+    private string[] Get(string csproj, params string[] properties)
+    {
+        var result = PackagedBuildSigning.Require(product.Dotnet(Path.GetDirectoryName(csproj)!,
+            ["msbuild", csproj, .. Decisions.Select(d => $"-getProperty:{d}"), .. properties]));
+        using var json = JsonDocument.Parse(result.StandardOutput);
+        return Decisions.Select(d => json.RootElement.GetProperty("Properties").GetProperty(d).GetString() ?? "").ToArray();
+    }
+}
