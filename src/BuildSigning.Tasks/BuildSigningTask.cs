@@ -28,29 +28,20 @@ public abstract class BuildSigningTask : Microsoft.Build.Utilities.Task
 
     protected abstract void ExecuteCore();
 
+    /// <summary>
+    /// Logs a coded error with its help link, at the place in the user's file it is about when it has one (a trust policy
+    /// entry, say), so IDEs and CI annotations point there rather than at a line of BuildSigning.targets.
+    /// </summary>
     protected void LogError(Diagnostic diagnostic)
     {
-        if (FileLocation(diagnostic) is { } at) Log.LogError(null, diagnostic.Code, null, at.File, at.Line, at.Column, 0, 0, at.Message);
-        else Log.LogErrorWithCodeFromResources(diagnostic.ResourceName, diagnostic.Arguments);
+        if (diagnostic.Location is { } at) Log.LogError(null, diagnostic.Code, null, diagnostic.HelpLink, at.File, (int)at.Line, (int)at.Column, 0, 0, "{0}", diagnostic.TextWithoutLocation);
+        else Log.LogError(null, diagnostic.Code, null, diagnostic.HelpLink, null, 0, 0, 0, 0, "{0}", diagnostic.Text);
     }
 
     protected void LogWarning(Diagnostic diagnostic)
     {
-        if (FileLocation(diagnostic) is { } at) Log.LogWarning(null, diagnostic.Code, null, at.File, at.Line, at.Column, 0, 0, at.Message);
-        else Log.LogWarningWithCodeFromResources(diagnostic.ResourceName, diagnostic.Arguments);
-    }
-
-    /// <summary>
-    /// A message about a place in a file ("path(line,col): text", as policy errors are) is logged at that place, so IDEs and
-    /// CI annotations point at the line in the user's file rather than at BuildSigning.targets.
-    /// </summary>
-    private static (string File, int Line, int Column, string Message)? FileLocation(Diagnostic diagnostic)
-    {
-        var match = System.Text.RegularExpressions.Regex.Match(diagnostic.Text, @"^(?<file>[^\r\n]+?)\((?<line>\d+),(?<column>\d+)\): (?<message>.+)$",
-            System.Text.RegularExpressions.RegexOptions.Singleline);
-        return match.Success && Path.IsPathRooted(match.Groups["file"].Value)
-            ? (match.Groups["file"].Value, int.Parse(match.Groups["line"].Value), int.Parse(match.Groups["column"].Value), match.Groups["message"].Value)
-            : null;
+        if (diagnostic.Location is { } at) Log.LogWarning(null, diagnostic.Code, null, diagnostic.HelpLink, at.File, (int)at.Line, (int)at.Column, 0, 0, "{0}", diagnostic.TextWithoutLocation);
+        else Log.LogWarning(null, diagnostic.Code, null, diagnostic.HelpLink, null, 0, 0, 0, 0, "{0}", diagnostic.Text);
     }
 
     protected static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -39,7 +39,7 @@ public sealed class SignOutputDirectory : AttestingTask
 
         foreach (var warning in warnings) LogWarning(warning);
         // Only a publish folder carries one project's SBOMs and provenance; shared build output folders are common and fine.
-        if (result.PreviousProject is { } previous && Kind == OutputDescription.PublishKind) LogWarning(new Diagnostic("OutputShared", [Directory, previous, ProjectName]));
+        if (result.PreviousProject is { } previous && Kind == OutputDescription.PublishKind) LogWarning(Warnings.OutputShared(Directory, previous, ProjectName ?? ""));
         WrittenFiles = result.AllFiles.Select(f => (ITaskItem)new Microsoft.Build.Utilities.TaskItem(f)).ToArray();
         if (key.IsDevelopmentKey) LogWarning(SigningKeyResolver.DevelopmentKeyWarning(Directory, key));
         if (result.BundlesWritten.Count > 0)

@@ -56,7 +56,8 @@ public sealed class DocumentationTests
             .Select(v => (Code: v[..v.IndexOf(':')], Text: v[(v.IndexOf(':') + 2)..]))
             .OrderBy(r => r.Code, StringComparer.Ordinal);
         var table = new StringBuilder("| code | message |\n| --- | --- |\n");
-        foreach (var (code, text) in rows) table.Append($"| {code} | {text.Replace("|", "\\|")} |\n");
+        // Each code has an anchor: the help link of its MSBuild error (Diagnostic.HelpLink) points at it.
+        foreach (var (code, text) in rows) table.Append($"| <a id=\"{code.ToLowerInvariant()}\"></a>{code} | {text.Replace("|", "\\|")} |\n");
         return table.ToString();
     }
 }

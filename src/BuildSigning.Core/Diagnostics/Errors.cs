@@ -6,6 +6,10 @@ public static class Errors
     public static BuildSigningException Create(string resourceName, Exception? inner, params object?[] arguments) =>
         new(new Diagnostic(resourceName, arguments), inner);
 
+    /// <summary>A failure at a place in a user's file: the message starts "file(line,column): " and the diagnostic carries the location.</summary>
+    private static BuildSigningException At(string path, long line, long column, string resourceName, params object?[] rest) =>
+        new(new Diagnostic(resourceName, [path, line, column, .. rest]) { Location = new SourceLocation(path, line, column) });
+
     public static BuildSigningException KeyFileNotFound(string path) => Create(nameof(KeyFileNotFound), null, path);
     public static BuildSigningException KeyFileUnreadable(string path, Exception e) => Create(nameof(KeyFileUnreadable), e, path, Sentence(e));
     public static BuildSigningException KeyPasswordWrong(string path, string variable, Exception? e = null) => Create(nameof(KeyPasswordWrong), e, path, variable);
@@ -83,8 +87,8 @@ public static class Errors
     public static BuildSigningException NoAttestations(string path) => Create(nameof(NoAttestations), null, path);
     public static BuildSigningException ManifestIncomplete(string path, string reason) => Create(nameof(ManifestIncomplete), null, path, EndSentence(reason));
     public static BuildSigningException GatePolicyUnreadable(string path, string reason) => Create(nameof(GatePolicyUnreadable), null, path, EndSentence(reason));
-    public static BuildSigningException GatePolicyJsonInvalid(string path, long line, long column, string message) => Create(nameof(GatePolicyJsonInvalid), null, path, line, column, message);
-    public static BuildSigningException GatePolicyInvalidValue(string path, long line, long column, string reason) => Create(nameof(GatePolicyInvalidValue), null, path, line, column, EndSentence(reason));
+    public static BuildSigningException GatePolicyJsonInvalid(string path, long line, long column, string message) => At(path, line, column, nameof(GatePolicyJsonInvalid), message);
+    public static BuildSigningException GatePolicyInvalidValue(string path, long line, long column, string reason) => At(path, line, column, nameof(GatePolicyInvalidValue), EndSentence(reason));
     public static BuildSigningException ApprovalTargetUnverified(string path, string reason) => Create(nameof(ApprovalTargetUnverified), null, path, EndSentence(reason));
     public static BuildSigningException ApprovalTrustMissing() => Create(nameof(ApprovalTrustMissing), null);
     public static BuildSigningException GateInputNotFound(string path) => Create(nameof(GateInputNotFound), null, path);
@@ -121,12 +125,12 @@ public static class Errors
 
     public static BuildSigningException TrustPolicyFileNotFound(string path) => Create(nameof(TrustPolicyFileNotFound), null, path);
     public static BuildSigningException TrustPolicyFileUnreadable(string path, Exception e) => Create(nameof(TrustPolicyFileUnreadable), e, path, Sentence(e));
-    public static BuildSigningException TrustPolicyJsonInvalid(string path, long line, long column, string reason) => Create(nameof(TrustPolicyJsonInvalid), null, path, line, column, reason.Trim().TrimEnd('.'));
-    public static BuildSigningException TrustPolicyUnknownField(string path, long line, long column, string field, string where, string known) => Create(nameof(TrustPolicyUnknownField), null, path, line, column, field, where, known);
-    public static BuildSigningException TrustPolicyInvalidValue(string path, long line, long column, string reason) => Create(nameof(TrustPolicyInvalidValue), null, path, line, column, EndSentence(reason));
-    public static BuildSigningException TrustPolicyInvalidFingerprint(string path, long line, long column, string value, string algorithm, string reason) => Create(nameof(TrustPolicyInvalidFingerprint), null, path, line, column, value, algorithm, EndSentence(reason));
-    public static BuildSigningException TrustPolicyInvalidPattern(string path, long line, long column, string value, string reason) => Create(nameof(TrustPolicyInvalidPattern), null, path, line, column, value, EndSentence(reason));
-    public static BuildSigningException TrustPolicyInvalidVersionRange(string path, long line, long column, string value, string reason) => Create(nameof(TrustPolicyInvalidVersionRange), null, path, line, column, value, EndSentence(reason));
+    public static BuildSigningException TrustPolicyJsonInvalid(string path, long line, long column, string reason) => At(path, line, column, nameof(TrustPolicyJsonInvalid), reason.Trim().TrimEnd('.'));
+    public static BuildSigningException TrustPolicyUnknownField(string path, long line, long column, string field, string where, string known) => At(path, line, column, nameof(TrustPolicyUnknownField), field, where, known);
+    public static BuildSigningException TrustPolicyInvalidValue(string path, long line, long column, string reason) => At(path, line, column, nameof(TrustPolicyInvalidValue), EndSentence(reason));
+    public static BuildSigningException TrustPolicyInvalidFingerprint(string path, long line, long column, string value, string algorithm, string reason) => At(path, line, column, nameof(TrustPolicyInvalidFingerprint), value, algorithm, EndSentence(reason));
+    public static BuildSigningException TrustPolicyInvalidPattern(string path, long line, long column, string value, string reason) => At(path, line, column, nameof(TrustPolicyInvalidPattern), value, EndSentence(reason));
+    public static BuildSigningException TrustPolicyInvalidVersionRange(string path, long line, long column, string value, string reason) => At(path, line, column, nameof(TrustPolicyInvalidVersionRange), value, EndSentence(reason));
     public static BuildSigningException TrustPolicyInvalidItem(string itemType, string identity, string reason) => Create(nameof(TrustPolicyInvalidItem), null, itemType, identity, EndSentence(reason));
     public static BuildSigningException PackageInventoryUnreadable(string package, string reason, Exception? e = null) => Create(nameof(PackageInventoryUnreadable), e, package, EndSentence(reason));
     public static BuildSigningException PackageSbomEntryMissing(string package, string entry, string targetFramework) => Create(nameof(PackageSbomEntryMissing), null, package, entry, targetFramework);
@@ -177,6 +181,7 @@ public static class Warnings
     public static Diagnostic SourceRevisionInvalid(string value) => Create(nameof(SourceRevisionInvalid), value);
     public static Diagnostic GitRepositoryUnreadable(string path, string reason) => Create(nameof(GitRepositoryUnreadable), path, Errors.EndSentence(reason));
     public static Diagnostic PasswordVariableInBinlog(string variable) => Create(nameof(PasswordVariableInBinlog), variable);
+    public static Diagnostic OutputShared(string directory, string previousProject, string project) => Create(nameof(OutputShared), directory, previousProject, project);
     public static Diagnostic BuilderIdInvalid(string configured, string used) => Create(nameof(BuilderIdInvalid), configured, used);
 }
 
@@ -226,4 +231,25 @@ public static class TrustMessages
     public static Diagnostic PackageSha512FileMissing(string id, string version, string path, string folder) => Create(nameof(PackageSha512FileMissing), id, version, path, folder);
     public static Diagnostic PackageExtractedFileChanged(string id, string version, string path, string entry, string nupkg, string expected, string actual, string folder) => Create(nameof(PackageExtractedFileChanged), id, version, path, entry, nupkg, expected, actual, folder);
     public static Diagnostic PackageIdentityMismatch(string id, string version, string path, string actualId, string actualVersion, string folder) => Create(nameof(PackageIdentityMismatch), id, version, path, actualId, actualVersion, folder);
+}
+
+/// <summary>Factories for what verification finds in a signed folder (BS3xxx findings collected into a report, not thrown).</summary>
+public static class Findings
+{
+    private static Diagnostic Create(string resourceName, params object?[] arguments) => new(resourceName, arguments);
+
+    public static Diagnostic AttestationDocumentModified(string documentPath, string bundlePath) => Create(nameof(AttestationDocumentModified), documentPath, bundlePath);
+    public static Diagnostic AttestationEntryUnexpected(string entry, string attestationDirectory) => Create(nameof(AttestationEntryUnexpected), entry, attestationDirectory);
+    public static Diagnostic AttestationIncomplete(string name, int missing, int total, string example) => Create(nameof(AttestationIncomplete), name, missing, total, example);
+    public static Diagnostic AttestationMissing(string name, string attestationDirectory) => Create(nameof(AttestationMissing), name, attestationDirectory);
+    public static Diagnostic AttestationStale(string bundlePath, string attestedManifest, string signedManifest) => Create(nameof(AttestationStale), bundlePath, attestedManifest, signedManifest);
+    public static Diagnostic AttestationSubjectsMismatch(string bundlePath, string subject) => Create(nameof(AttestationSubjectsMismatch), bundlePath, subject);
+    public static Diagnostic ManifestFileDisagrees(string path, string actual, string signedManifest) => Create(nameof(ManifestFileDisagrees), path, actual, signedManifest);
+    public static Diagnostic SignedDirectoryMissing(string name, string root) => Create(nameof(SignedDirectoryMissing), name, root);
+    public static Diagnostic SignedDirectoryUnverified(string name, string root, string reason) => Create(nameof(SignedDirectoryUnverified), name, root, reason);
+    public static Diagnostic SignedFileMissing(string name) => Create(nameof(SignedFileMissing), name);
+    public static Diagnostic SignedFileModified(string name, string signedSha256, string actualSha256) => Create(nameof(SignedFileModified), name, signedSha256, actualSha256);
+    public static Diagnostic SignedLinkChanged(string name, string was, string now) => Create(nameof(SignedLinkChanged), name, was, now);
+    public static Diagnostic UnsignedFileFound(string name) => Create(nameof(UnsignedFileFound), name);
+    public static Diagnostic UnsupportedFileFound(string name, string description) => Create(nameof(UnsupportedFileFound), name, description);
 }

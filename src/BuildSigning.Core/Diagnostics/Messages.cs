@@ -26,12 +26,27 @@ public static class Messages
     }
 }
 
+/// <summary>A place in a user's file (1-based line and column), such as the trust policy entry an error is about.</summary>
+public sealed record SourceLocation(string File, long Line, long Column)
+{
+    /// <summary>The "file(line,column): " prefix the located messages start with.</summary>
+    public string Prefix => $"{File}({Line},{Column}): ";
+}
+
 /// <summary>One coded warning or error, kept as resource name and arguments so a host can log it its own way.</summary>
 public sealed record Diagnostic(string ResourceName, object?[] Arguments)
 {
+    /// <summary>Where docs/errors.md (in the BuildSigning repository) explains each code: an anchor per code.</summary>
+    public const string HelpLinkBase = "docs/errors.md#";
+
     public string Formatted => Messages.Format(ResourceName, Arguments);
     public string Code => Messages.Split(Formatted).Code;
     public string Text => Messages.Split(Formatted).Text;
+    /// <summary>The file and position the problem is at, when it is in a user's file (logged there, not at BuildSigning.targets).</summary>
+    public SourceLocation? Location { get; init; }
+    public string HelpLink => HelpLinkBase + Code.ToLowerInvariant();
+    /// <summary>The text without the location prefix that located messages start with.</summary>
+    public string TextWithoutLocation => Location is { } at && Text.StartsWith(at.Prefix, StringComparison.Ordinal) ? Text[at.Prefix.Length..] : Text;
     public override string ToString() => Formatted;
 }
 

@@ -29,15 +29,15 @@ public enum FileProblemKind
 public sealed record FileProblem(FileProblemKind Kind, string Name, Diagnostic Diagnostic)
 {
     public static FileProblem Modified(string name, string signedSha256, string actualSha256) =>
-        new(FileProblemKind.Modified, name, new Diagnostic("SignedFileModified", [name, signedSha256, actualSha256]))
+        new(FileProblemKind.Modified, name, Findings.SignedFileModified(name, signedSha256, actualSha256))
         {
             SignedSha256 = signedSha256,
             ActualSha256 = actualSha256,
         };
 
-    public static FileProblem Missing(string name) => new(FileProblemKind.Missing, name, new Diagnostic("SignedFileMissing", [name]));
+    public static FileProblem Missing(string name) => new(FileProblemKind.Missing, name, Findings.SignedFileMissing(name));
 
-    public static FileProblem Unexpected(string name) => new(FileProblemKind.Unexpected, name, new Diagnostic("UnsignedFileFound", [name]));
+    public static FileProblem Unexpected(string name) => new(FileProblemKind.Unexpected, name, Findings.UnsignedFileFound(name));
 
     public string? SignedSha256 { get; init; }
     public string? ActualSha256 { get; init; }
@@ -126,7 +126,7 @@ public static class OutputVerifier
         foreach (var entry in tree.Unsupported)
         {
             seen.Add(entry.Name);
-            problems.Add(new FileProblem(FileProblemKind.Unsupported, entry.Name, new Diagnostic("UnsupportedFileFound", [entry.Name, entry.Description])));
+            problems.Add(new FileProblem(FileProblemKind.Unsupported, entry.Name, Findings.UnsupportedFileFound(entry.Name, entry.Description)));
         }
         problems.AddRange(tree.LinkedDirectories.Select(n => FileProblem.Unexpected(n + "/")));
         problems.AddRange(signed.Digests.Keys.Where(n => !seen.Contains(n)).Order(StringComparer.Ordinal).Select(FileProblem.Missing));
@@ -141,7 +141,7 @@ public static class OutputVerifier
             if (wasLink == isLink && signedTarget == actualTarget) continue;
             string was = wasLink ? $"a link to '{signedTarget}'" : "a regular file";
             string now = isLink ? $"a link to '{actualTarget}'" : "a regular file";
-            problems.Add(new FileProblem(FileProblemKind.Modified, name, new Diagnostic("SignedLinkChanged", [name, was, now])));
+            problems.Add(new FileProblem(FileProblemKind.Modified, name, Findings.SignedLinkChanged(name, was, now)));
         }
 
         var signedEmpty = signed.Scope.EmptyDirectories.ToHashSet(StringComparer.Ordinal);
@@ -162,7 +162,7 @@ public static class OutputVerifier
             if (FileKind.Of(path) != EntryKind.Directory)
             {
                 // Whatever stands there instead (a file, a link) is not excluded and was reported with the files.
-                if (required.Contains(name)) problems.Add(new FileProblem(FileProblemKind.Missing, name + "/", new Diagnostic("SignedDirectoryMissing", [name, root])));
+                if (required.Contains(name)) problems.Add(new FileProblem(FileProblemKind.Missing, name + "/", Findings.SignedDirectoryMissing(name, root)));
                 continue;
             }
             try
@@ -171,7 +171,7 @@ public static class OutputVerifier
             }
             catch (BuildSigningException e)
             {
-                problems.Add(new FileProblem(FileProblemKind.SignedDirectory, name + "/", new Diagnostic("SignedDirectoryUnverified", [name, root, e.Message])));
+                problems.Add(new FileProblem(FileProblemKind.SignedDirectory, name + "/", Findings.SignedDirectoryUnverified(name, root, e.Message)));
             }
         }
         return reports;
@@ -195,7 +195,7 @@ public static class OutputVerifier
             if (entry.Kind == EntryKind.Directory && entry.Name == Gate.ApprovalLayout.DirectoryName) continue;
             if (entry.Kind != EntryKind.RegularFile)
             {
-                problems.Add(new FileProblem(FileProblemKind.Unexpected, relative, new Diagnostic("AttestationEntryUnexpected", [relative, attestationDirectory])));
+                problems.Add(new FileProblem(FileProblemKind.Unexpected, relative, Findings.AttestationEntryUnexpected(relative, attestationDirectory)));
             }
             else if (entry.Name == SignedOutputLayout.ManifestFileName || SignedOutputLayout.IsFilesBundleName(entry.Name))
             {
@@ -211,7 +211,7 @@ public static class OutputVerifier
             }
             else
             {
-                problems.Add(new FileProblem(FileProblemKind.Unexpected, relative, new Diagnostic("AttestationEntryUnexpected", [relative, attestationDirectory])));
+                problems.Add(new FileProblem(FileProblemKind.Unexpected, relative, Findings.AttestationEntryUnexpected(relative, attestationDirectory)));
             }
         }
 
@@ -223,7 +223,7 @@ public static class OutputVerifier
             string relative = $"{SignedOutputLayout.DirectoryName}/{name}";
             if (!bundlesByName.TryGetValue(name, out var paths))
             {
-                problems.Add(new FileProblem(FileProblemKind.Attestation, relative, new Diagnostic("AttestationMissing", [name, attestationDirectory])));
+                problems.Add(new FileProblem(FileProblemKind.Attestation, relative, Findings.AttestationMissing(name, attestationDirectory)));
                 continue;
             }
             if (VerifyAttestation(name, paths, signed, trustedKeys, problems) is not { } parts) continue;
@@ -259,14 +259,14 @@ public static class OutputVerifier
             if (manifest.Length != 1 || manifest[0].Sha256Hex != signed.ManifestSha256)
             {
                 string attested = manifest.Length == 1 ? manifest[0].Sha256Hex : "none";
-                problems.Add(new FileProblem(FileProblemKind.Attestation, relative, new Diagnostic("AttestationStale", [part.BundlePath, attested, signed.ManifestSha256])));
+                problems.Add(new FileProblem(FileProblemKind.Attestation, relative, Findings.AttestationStale(part.BundlePath, attested, signed.ManifestSha256)));
                 return null;
             }
             foreach (var subject in part.Statement.Subjects.Where(s => s.Name != SignedOutputLayout.ManifestSubjectName))
             {
                 if (!signed.Digests.TryGetValue(subject.Name, out string? digest) || digest != subject.Sha256Hex || !covered.Add(subject.Name))
                 {
-                    problems.Add(new FileProblem(FileProblemKind.Attestation, relative, new Diagnostic("AttestationSubjectsMismatch", [part.BundlePath, subject.Name])));
+                    problems.Add(new FileProblem(FileProblemKind.Attestation, relative, Findings.AttestationSubjectsMismatch(part.BundlePath, subject.Name)));
                     return null;
                 }
             }
@@ -280,7 +280,7 @@ public static class OutputVerifier
         {
             string example = signed.Ordered.First(f => !covered.Contains(f.Name)).Name;
             problems.Add(new FileProblem(FileProblemKind.Attestation, relative,
-                new Diagnostic("AttestationIncomplete", [name, signed.Digests.Count - covered.Count, signed.Digests.Count, example])));
+                Findings.AttestationIncomplete(name, signed.Digests.Count - covered.Count, signed.Digests.Count, example)));
             return null;
         }
         return parts;
@@ -301,7 +301,7 @@ public static class OutputVerifier
         if (document is null || !JsonNode.DeepEquals(document, signed.Statement.Predicate))
         {
             string relative = $"{SignedOutputLayout.DirectoryName}/{Path.GetFileName(documentPath)}";
-            problems.Add(new FileProblem(FileProblemKind.Attestation, relative, new Diagnostic("AttestationDocumentModified", [documentPath, signed.BundlePath])));
+            problems.Add(new FileProblem(FileProblemKind.Attestation, relative, Findings.AttestationDocumentModified(documentPath, signed.BundlePath)));
         }
     }
 
@@ -324,7 +324,7 @@ public static class OutputVerifier
         if (actual != signed.ManifestSha256)
         {
             problems.Add(new FileProblem(FileProblemKind.Attestation, SignedOutputLayout.ManifestSubjectName,
-                new Diagnostic("ManifestFileDisagrees", [path, actual ?? "no readable file", signed.ManifestSha256])));
+                Findings.ManifestFileDisagrees(path, actual ?? "no readable file", signed.ManifestSha256)));
         }
     }
 
