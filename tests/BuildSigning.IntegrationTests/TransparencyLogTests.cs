@@ -168,6 +168,63 @@ public sealed class TransparencyLogTests(PackagedBuildSigning product) : IDispos
         Assert.False(Directory.Exists(Path.Combine(output, ".buildsigning")) && BundlesIn(output).Length > 0, "a publish whose signatures could not be logged left bundles");
     }
 
+    [Fact]
+    public void The_gate_counts_only_signatures_logged_in_a_log_its_policy_trusts()
+    {
+        // One publish through the packed package, logged in the loopback log; then the installed tool is the gate.
+        string project = product.CopySample("tlog-gate");
+        string output = Path.Combine(project, "out");
+        PackagedBuildSigning.Require(Publish(project, output, null, _log.Url));
+        string logKeyFile = Path.GetFileName(_log.WritePublicKey(project));
+        File.Copy(product.DevelopmentPublicKey, Path.Combine(project, "build.pub.pem"), overwrite: true);
+        using (var otherLog = new RekorTestLog()) File.WriteAllText(Path.Combine(project, "other.pub.pem"), otherLog.PublicKey.ExportPem());
+        string Policy(string name, string logKey, string extraKeys = "", int count = 1)
+        {
+            string path = Path.Combine(project, name + ".policy.json");
+            File.WriteAllText(path, $$"""
+                {
+                  "version": 1,
+                  "keys": [ { "name": "build", "publicKeyFile": "build.pub.pem" }{{extraKeys}} ],
+                  "threshold": { "count": {{count}} },
+                  "transparencyLogs": { "keys": [ { "name": "rekor-internal", "publicKeyFile": "{{logKey}}" } ], "threshold": 1 }
+                }
+                """);
+            return path;
+        }
+        ProcessResult Gate(string policy, int exitCode)
+        {
+            var result = product.BuildSign("verify", output, "--policy", policy);
+            Assert.True(result.ExitCode == exitCode, $"expected exit code {exitCode}:\n{result}");
+            return result;
+        }
+
+        // The log's key: every signature is logged, the check passes and says so.
+        var pass = Gate(Policy("logged", logKeyFile), 0);
+        Assert.Contains("pass  transparency-log: ", pass.StandardOutput);
+        Assert.Contains("pass  threshold: ", pass.StandardOutput);
+        var json = product.BuildSign("verify", output, "--policy", Path.Combine(project, "logged.policy.json"), "--format", "json");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        var check = JsonNode.Parse(json.StandardOutput)!["checks"]!.AsArray().Single(c => (string?)c!["name"] == "transparency-log")!;
+        Assert.Equal("pass", (string?)check["status"]);
+
+        // Another log's key: the same folder fails, naming the transparency-log check (and nothing counts for the threshold).
+        var other = Gate(Policy("other-log", "other.pub.pem"), 1);
+        Assert.Contains("fail  transparency-log: ", other.StandardOutput);
+        Assert.Contains("a log the policy does not trust", other.StandardOutput);
+        Assert.Contains("fail  threshold: 0 of 1", other.StandardOutput);
+
+        // An approval made without the log does not count, and the check names it; the build's logged signature still does.
+        var keygen = product.BuildSign("keygen", "--out", Path.Combine(project, "alice.pem"));
+        Assert.True(keygen.ExitCode == 0, keygen.ToString());
+        var approve = product.BuildSign("approve", output, "--key", Path.Combine(project, "alice.pem"), "--signer-key", Path.Combine(project, "build.pub.pem"));
+        Assert.True(approve.ExitCode == 0, approve.ToString());
+        string alice = ", { \"name\": \"alice\", \"publicKeyFile\": \"alice.pub.pem\" }";
+        var unlogged = Gate(Policy("unlogged-approval", logKeyFile, alice, count: 2), 1);
+        Assert.Contains("fail  transparency-log: ", unlogged.StandardOutput);
+        Assert.Contains("(alice): the bundle carries no transparency-log entry", unlogged.StandardOutput);
+        Assert.Contains("fail  threshold: 1 of 2", unlogged.StandardOutput);
+    }
+
     private static void OpensslVerify(string directory, string publicKey, byte[] data, byte[] signature)
     {
         string dataPath = Path.Combine(directory, "openssl-data.bin");

@@ -9,6 +9,7 @@ using BuildSigning.Core.Outputs;
 using BuildSigning.Core.Packages;
 using BuildSigning.Core.Sbom;
 using BuildSigning.Core.Provenance;
+using BuildSigning.Core.Transparency;
 using NuGet.Versioning;
 
 namespace BuildSigning.Core.Gate;
@@ -39,6 +40,7 @@ public static class GateEvaluator
 {
     public const string SignatureCheck = "signature";
     public const string ThresholdCheck = "threshold";
+    public const string TransparencyLogCheck = "transparency-log";
     public const string ProvenanceCheck = "provenance";
     public const string LicensesCheck = "sbom-licenses";
     public const string PackagesCheck = "sbom-packages";
@@ -53,6 +55,14 @@ public static class GateEvaluator
 
     /// <summary>One signed bundle of the target (a statement, or the package file's own signature) and the keys that validly signed it.</summary>
     private sealed record Item(string BundlePath, string Kind, InTotoStatement? Statement, List<KeyId> Counted);
+
+    /// <summary>What the transparency-log rule did over all signatures by policy keys.</summary>
+    private sealed class LogTally
+    {
+        public int Logged;
+        public int Exempt;
+        public List<string> Refused { get; } = [];
+    }
 
     public static GateResult Evaluate(string target, GatePolicy policy, DateTimeOffset? now = null)
     {
@@ -116,14 +126,38 @@ public static class GateEvaluator
 
         // 2. Count: for each bundle, the distinct keys (by public key) whose signature verifies and is inside the key's validity.
         var primary = items.Where(i => i.Kind is "files" or "package").ToList();
+        var tally = new LogTally();
         foreach (var item in items)
         {
             foreach (string bundlePath in new[] { item.BundlePath }.Concat(ApprovalLayout.Approvals(full, Path.GetFileName(item.BundlePath))))
             {
-                var (signer, counted, detail) = CheckSignature(full, item, bundlePath, policy, keys, time);
+                var (signer, counted, detail) = CheckSignature(full, item, bundlePath, policy, keys, time, tally);
                 if (signer is null) continue;
                 if (counted && !item.Counted.Contains(signer)) item.Counted.Add(signer);
                 if (primary.Contains(item) && (!signers.TryGetValue(signer, out var seen) || !seen.Counted)) signers[signer] = (counted, detail);
+            }
+        }
+
+        // 2b. Transparency log: every signature by a policy key must be logged in enough trusted logs (else it did not count above).
+        if (policy.TransparencyLogs is { } logs)
+        {
+            string names = string.Join(", ", logs.Keys.Select(k => k.Name));
+            string exempt = tally.Exempt > 0 ? $" {tally.Exempt} package-file signature(s) (message signatures, which are not logged) are exempt." : "";
+            if (tally.Refused.Count > 0)
+            {
+                var shown = tally.Refused.Take(3).ToList();
+                if (tally.Refused.Count > 3) shown.Add($"(and {tally.Refused.Count - 3} more)");
+                checks.Add(new GateCheck(TransparencyLogCheck, false,
+                    $"{tally.Refused.Count} signature(s) are not logged in {logs.Threshold} of the trusted transparency log(s) ({names}) and do not count: {string.Join(" ", shown)}"));
+            }
+            else if (tally.Logged == 0)
+            {
+                checks.Add(new GateCheck(TransparencyLogCheck, false, $"no signature carries a transparency-log entry, and the policy requires entries from {logs.Threshold} of ({names}).{exempt}"));
+            }
+            else
+            {
+                checks.Add(new GateCheck(TransparencyLogCheck, true,
+                    $"{tally.Logged} signature(s) logged in {logs.Threshold} of the trusted transparency log(s) ({names}); body, SET, inclusion proof and checkpoint verified offline.{exempt}"));
             }
         }
 
@@ -268,7 +302,7 @@ public static class GateEvaluator
     }
 
     /// <summary>Verifies one signature (the original or an approval) over an item; says which key signed, and whether it counts.</summary>
-    private static (KeyId? Signer, bool Counted, string Detail) CheckSignature(string target, Item item, string bundlePath, GatePolicy policy, List<VerificationKey> keys, DateTimeOffset now)
+    private static (KeyId? Signer, bool Counted, string Detail) CheckSignature(string target, Item item, string bundlePath, GatePolicy policy, List<VerificationKey> keys, DateTimeOffset now, LogTally tally)
     {
         SigstoreBundle bundle;
         try
@@ -304,9 +338,10 @@ public static class GateEvaluator
             return (null, false, "");
         }
 
-        // The signing time: a timestamp from a trusted authority, else now.
+        // The signing time: a timestamp from a trusted authority, else a verified transparency-log entry's integrated time, else now.
         var signedAt = now;
         string when = "at the time of verification (no trusted timestamp)";
+        bool timestamped = false;
         if (policy.TimestampAuthorities.Count > 0)
         {
             var roots = new X509Certificate2Collection();
@@ -317,10 +352,35 @@ public static class GateEvaluator
                 {
                     var stamp = Rfc3161Client.Verify(token, signature, bundlePath, roots);
                     signedAt = stamp.Time;
+                    timestamped = true;
                     when = $"{Date(stamp.Time)} (trusted RFC 3161 timestamp by {stamp.TsaCertificate.Subject})";
                     break;
                 }
                 catch (BuildSigningException) { }
+            }
+        }
+
+        if (policy.TransparencyLogs is { } logs)
+        {
+            string name = Path.GetRelativePath(target, bundlePath) is var relative && !relative.StartsWith("..", StringComparison.Ordinal) ? relative : Path.GetFileName(bundlePath);
+            if (bundle.Dsse is not { } envelope)
+            {
+                tally.Exempt++;
+            }
+            else
+            {
+                var (logged, earliest, reason) = LoggedBy(bundle, envelope, signer, logs);
+                if (logged.Count < logs.Threshold)
+                {
+                    tally.Refused.Add($"{name} ({Names(policy, signer.Id)}): {reason}.");
+                    return (signer.Id, false, $"not counted: {reason}");
+                }
+                tally.Logged++;
+                if (!timestamped && earliest is { } entry)
+                {
+                    signedAt = entry.IntegratedTime;
+                    when = $"{Date(entry.IntegratedTime)} (integrated time of entry {entry.LogIndex} in the transparency log '{logs.Keys.First(k => ReferenceEquals(k.Key, entry.LogKey)).Name}')";
+                }
             }
         }
 
@@ -339,6 +399,42 @@ public static class GateEvaluator
             return (signer.Id, false, $"signed {when}, outside the key's validity ({(k.NotBefore is { } nb ? Date(nb) : "any time")} to {(k.NotAfter is { } na ? Date(na) : "any time")})");
         }
         return (signer.Id, true, $"valid: signed {when}");
+    }
+
+    /// <summary>
+    /// The trusted logs (distinct by public key) whose entries in this bundle verify offline, the earliest verified entry, and
+    /// why the bundle falls short when it does.
+    /// </summary>
+    private static (List<string> Logs, VerifiedLogEntry? Earliest, string Reason) LoggedBy(SigstoreBundle bundle, DsseEnvelope envelope, VerificationKey signer, GateTransparencyLogs logs)
+    {
+        var logged = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        VerifiedLogEntry? earliest = null;
+        var problems = new List<string>();
+        foreach (var entry in bundle.TlogEntries)
+        {
+            var trusted = logs.Keys.FirstOrDefault(k => System.Security.Cryptography.SHA256.HashData(k.Key.SubjectPublicKeyInfo).AsSpan().SequenceEqual(entry.LogId));
+            if (trusted is null)
+            {
+                problems.Add($"entry {entry.LogIndex} is in a log the policy does not trust (log id {Hashing.Hex.Lower(entry.LogId)})");
+                continue;
+            }
+            if (TransparencyLogVerifier.Check(entry, envelope, signer, trusted.Key) is { } failure)
+            {
+                problems.Add($"entry {entry.LogIndex} in '{trusted.Name}' fails the {failure.Check} check: {failure.Reason}");
+                continue;
+            }
+            if (seen.Add(Convert.ToHexString(trusted.Key.SubjectPublicKeyInfo))) logged.Add(trusted.Name);
+            if (earliest is null || entry.IntegratedAt < earliest.IntegratedTime)
+            {
+                earliest = new VerifiedLogEntry(entry.LogIndex, entry.IntegratedAt, trusted.Key, entry.InclusionProof!.TreeSize);
+            }
+        }
+        string reason = bundle.TlogEntries.Count == 0
+            ? "the bundle carries no transparency-log entry"
+            : $"verified entries in {logged.Count} of {logs.Threshold} required distinct trusted log(s)"
+                + (problems.Count > 0 ? "; " + string.Join("; ", problems) : "");
+        return (logged, earliest, reason);
     }
 
     private static string Date(DateTimeOffset time) => time.UtcDateTime.TimeOfDay == TimeSpan.Zero

@@ -22,6 +22,12 @@ public sealed record GatePolicy
     public GateSbomRules? Sbom { get; init; }
     /// <summary>Roots of the timestamp authorities whose RFC 3161 times are believed; other timestamps are ignored (time = now).</summary>
     public IReadOnlyList<System.Security.Cryptography.X509Certificates.X509Certificate2> TimestampAuthorities { get; init; } = [];
+    /// <summary>
+    /// Null: transparency-log entries are not required (nor read). Otherwise a DSSE signature counts only when its bundle
+    /// carries entries verified offline by at least <see cref="GateTransparencyLogs.Threshold"/> distinct log keys, and the
+    /// earliest verified integrated time is a trusted signing time (after a trusted RFC 3161 timestamp).
+    /// </summary>
+    public GateTransparencyLogs? TransparencyLogs { get; init; }
 
     /// <summary>Every key the policy names, whatever its window or revocation: the ones a signature may be checked with.</summary>
     public IReadOnlyList<VerificationKey> VerificationKeys => Keys.Where(k => k.Key is not null).Select(k => k.Key!).ToArray();
@@ -59,3 +65,13 @@ public sealed record GateSbomRules
 }
 
 public sealed record GateDeniedPackage(PackageIdPattern Id, VersionRange? Versions, string? Reason);
+
+/// <summary>A transparency log the gate trusts, by name (for messages) and public key (what counts).</summary>
+public sealed record GateLogKey(string Name, VerificationKey Key);
+
+/// <summary>The trusted transparency-log keys and how many distinct ones (by public key) must have logged each signature.</summary>
+public sealed record GateTransparencyLogs(IReadOnlyList<GateLogKey> Keys, int Threshold)
+{
+    /// <summary>The distinct public keys: the same key listed under two names counts once.</summary>
+    public int DistinctKeyCount => Keys.Select(k => Convert.ToHexString(k.Key.SubjectPublicKeyInfo)).Distinct(StringComparer.Ordinal).Count();
+}

@@ -188,7 +188,9 @@ public static class GatePolicyReader
 
     private sealed class Builder(Context context)
     {
-        private static readonly string[] RootFields = ["$schema", "version", "keys", "revoked", "threshold", "require", "provenance", "sbom", "timestampAuthorities", "comment"];
+        private static readonly string[] RootFields = ["$schema", "version", "keys", "revoked", "threshold", "require", "provenance", "sbom", "timestampAuthorities", "transparencyLogs", "comment"];
+        private static readonly string[] TransparencyLogsFields = ["keys", "threshold", "comment"];
+        private static readonly string[] LogKeyFields = ["name", "publicKeyFile", "publicKey", "comment"];
         private static readonly string[] KeyFields = ["name", "publicKeyFile", "publicKey", "certificateFile", "keyId", "notBefore", "notAfter", "comment"];
         private static readonly string[] RevokedFields = ["keyId", "name", "revokedOn", "reason"];
         private static readonly string[] ThresholdFields = ["count", "keys"];
@@ -337,9 +339,16 @@ public static class GatePolicyReader
                 }
             }
 
+            GateTransparencyLogs? transparencyLogs = null;
+            if (fields.TryGetValue("transparencyLogs", out var logsNode) && Object(logsNode, "'transparencyLogs'") is { } logsObject)
+            {
+                transparencyLogs = TransparencyLogs(logsObject);
+            }
+
             return new GatePolicy
             {
                 Source = context.Source,
+                TransparencyLogs = transparencyLogs,
                 Keys = keys,
                 Revoked = revoked,
                 Threshold = threshold,
@@ -348,6 +357,76 @@ public static class GatePolicyReader
                 Sbom = sbom,
                 TimestampAuthorities = authorities,
             };
+        }
+
+        private GateTransparencyLogs? TransparencyLogs(ObjectNode node)
+        {
+            int before = context.Errors.Count;
+            var f = Fields(node, TransparencyLogsFields, "'transparencyLogs'");
+            if (!f.ContainsKey("keys")) context.Invalid(node, "'transparencyLogs' needs 'keys': the public keys of the transparency logs you trust.");
+            var keys = new List<GateLogKey>();
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var keyNode in Array(f, "keys"))
+            {
+                if (LogKey(keyNode) is not { } key) continue;
+                if (!names.Add(key.Name)) context.Invalid(keyNode, $"the transparency-log key name '{key.Name}' is used twice; give each log key its own name.");
+                else keys.Add(key);
+            }
+            int threshold = 1;
+            if (f.TryGetValue("threshold", out var thresholdNode))
+            {
+                if (thresholdNode is ValueNode { Type: JsonTokenType.Number } n && int.TryParse(n.Text, NumberStyles.None, CultureInfo.InvariantCulture, out int t) && t >= 1) threshold = t;
+                else context.Invalid(thresholdNode, "the transparency-log 'threshold' must be a whole number of at least 1: how many distinct logs must hold each signature.");
+            }
+            if (f.ContainsKey("keys") && keys.Count == 0 && context.Errors.Count == before)
+            {
+                context.Invalid(node, "'transparencyLogs' lists no key; name at least one log key, or remove 'transparencyLogs'.");
+            }
+            var result = new GateTransparencyLogs(keys, threshold);
+            if (context.Errors.Count == before && threshold > result.DistinctKeyCount)
+            {
+                context.Invalid(thresholdNode ?? node, $"the transparency-log threshold is {threshold} but 'keys' holds {result.DistinctKeyCount} distinct public key(s) (the same key under two names counts once).");
+            }
+            return context.Errors.Count == before ? result : null;
+        }
+
+        private GateLogKey? LogKey(Node node)
+        {
+            if (Object(node, "a transparency-log key") is not { } o) return null;
+            var f = Fields(o, LogKeyFields, "a transparency-log key");
+            string? name = f.TryGetValue("name", out var nameNode) ? String(nameNode, "name") : null;
+            if (name is null)
+            {
+                if (nameNode is null) context.Invalid(node, "the field 'name' is required in a transparency-log key; messages name the log by it.");
+                return null;
+            }
+            var sources = new[] { "publicKeyFile", "publicKey" }.Where(f.ContainsKey).ToArray();
+            if (sources.Length != 1)
+            {
+                context.Invalid(node, sources.Length == 0
+                    ? $"the transparency-log key '{name}' needs 'publicKeyFile' or 'publicKey' (inline PEM)."
+                    : $"the transparency-log key '{name}' has both 'publicKeyFile' and 'publicKey'; give exactly one.");
+                return null;
+            }
+            var sourceNode = f[sources[0]];
+            if (String(sourceNode, sources[0]) is not { } text) return null;
+            try
+            {
+                if (sources[0] == "publicKey") return new GateLogKey(name, VerificationKey.FromPem(text, $"{context.Source} (transparency-log key '{name}')"));
+                string path = Path.GetFullPath(text, context.Directory);
+                if (!context.KeyFiles.TryGetValue(path, out var key)) context.KeyFiles[path] = key = VerificationKey.FromFile(path);
+                return new GateLogKey(name, key);
+            }
+            catch (BuildSigningException e)
+            {
+                context.Invalid(sourceNode, $"the transparency-log key '{name}' cannot be used: {e.Message}");
+                return null;
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or NotSupportedException or IOException or UnauthorizedAccessException)
+            {
+                context.Invalid(sourceNode, $"the transparency-log key '{name}' cannot be read: {Errors.Sentence(e)}");
+                return null;
+            }
         }
 
         private GateKey? Key(Node node)
