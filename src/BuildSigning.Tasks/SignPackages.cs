@@ -140,7 +140,7 @@ public sealed class SignPackages : AttestingTask
             }
         }
         PackageInventory.ReplaceEntries(package, contents);
-        Log.LogMessage(MessageImportance.Normal, $"BuildSigning: listed {inventory.Count} files of {package} in its {contents.Count} embedded SBOM(s).");
+        Log.LogMessage(MessageImportance.Low, $"BuildSigning: listed {inventory.Count} files of {package} in its {contents.Count} embedded SBOM(s).");
         return documents;
     }
 

@@ -83,7 +83,7 @@ public sealed class ExternalSignerTests(PackagedBuildSigning product)
         string script = OpenSslSigner.WriteScript(Path.Combine(kms.Path, "kms-sign.sh"), privateKey);
 
         string packages = Path.Combine(project, "packages");
-        var pack = product.Dotnet(project, "pack", "-c", "Release", "-o", packages, $"-p:BuildSigningSignerCommand={script}",
+        var pack = product.Dotnet(project, "pack", "-c", "Release", "-o", packages, "-v:n", $"-p:BuildSigningSignerCommand={script}",
             "-p:BuildSigningPublicKeyFile=release.pub.pem", "-p:BuildSigningCertificateFile=release.crt", "-p:BuildSigningRequireSigningKey=true");
         Assert.True(pack.ExitCode == 0, pack.ToString());
         Assert.DoesNotContain(privateKey, pack.Output);
