@@ -123,6 +123,21 @@ public sealed class TransparencyLogTests(PackagedBuildSigning product) : IDispos
             Assert.True(altered.ExitCode == 2, $"{alteration}: {altered}");
             Assert.Contains($"BS7006: The transparency-log entry of '{bundle}' fails the {check} check", altered.StandardError);
         }
+
+        // An approval is a signing event like the others: logged in the transparency log and appended to the same audit log.
+        string approver = Path.Combine(project, "approver", "approver.pem");
+        PackagedBuildSigning.Require(product.BuildSign("keygen", "--out", approver));
+        var approve = product.BuildSign("approve", first, "--key", approver, "--development-key",
+            "--transparency-log-url", _log.Url.ToString(), "--audit-log", audit);
+        Assert.True(approve.ExitCode == 0, approve.ToString());
+        var approvals = Directory.GetFiles(Path.Combine(first, ".buildsigning", "approvals"), "*.sigstore.json", SearchOption.AllDirectories);
+        Assert.NotEmpty(approvals);
+        Assert.All(approvals, a => Assert.Equal("dsse", (string?)Entry(a)["kindVersion"]!["kind"]));
+        var withApproval = File.ReadAllLines(audit);
+        Assert.Equal(lines.Length + approvals.Length, withApproval.Length);
+        Assert.All(withApproval.Skip(lines.Length), l => Assert.Equal("approve", (string?)JsonNode.Parse(l)!["event"]));
+        var auditAfterApproval = product.BuildSign("audit", "verify", audit, "--transparency-log-key", logKey);
+        Assert.True(auditAfterApproval.ExitCode == 0, auditAfterApproval.ToString());
     }
 
     [Fact]
