@@ -18,7 +18,7 @@ public sealed class MalformedInputTests(PackagedBuildSigning product) : IDisposa
     public void Dispose() => _temp.Dispose();
 
     private static InTotoStatement Provenance(string predicate) =>
-        new([new Subject("app.dll", new string('a', 64))], PredicateSummary.SlsaProvenanceType, (JsonObject)JsonNode.Parse(predicate)!);
+        new([new Subject("app.dll", new string('a', 64))], BuildSigning.Core.Provenance.SlsaProvenance.PredicateType, (JsonObject)JsonNode.Parse(predicate)!);
 
     [Fact]
     public void Inspect_DescribesABundleWithAByteOrderMarkAndAnOddPredicate_AndRejectsDamagedOnesWithBS3001()

@@ -1,3 +1,4 @@
+using BuildSigning.Core;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;

@@ -1,12 +1,11 @@
 using BuildSigning.Core.Keys;
-using BuildSigning.Core.Transparency;
 
 namespace BuildSigning.Core.Attestations;
 
 /// <summary>Signs statements as DSSE Sigstore bundles and blobs as message-signature bundles.</summary>
 public static class AttestationSigner
 {
-    public static SigstoreBundle SignStatement(InTotoStatement statement, SigningKey key, Uri? timestampUrl = null, SigningRecorder? recorder = null, string? bundlePath = null) =>
+    public static SigstoreBundle SignStatement(InTotoStatement statement, SigningKey key, Uri? timestampUrl = null, ISignatureRecorder? recorder = null, string? bundlePath = null) =>
         SignPayload(InTotoStatement.PayloadType, statement.ToJsonBytes(), key, timestampUrl, recorder, bundlePath);
 
     /// <summary>
@@ -17,7 +16,7 @@ public static class AttestationSigner
     /// With a <paramref name="recorder"/>, the signed envelope is then submitted to its transparency log (the entry goes into
     /// verificationMaterial.tlogEntries) and the event appended to its audit log; failures throw BS7001-BS7023.
     /// </remarks>
-    public static SigstoreBundle SignPayload(string payloadType, byte[] payload, SigningKey key, Uri? timestampUrl = null, SigningRecorder? recorder = null, string? bundlePath = null)
+    public static SigstoreBundle SignPayload(string payloadType, byte[] payload, SigningKey key, Uri? timestampUrl = null, ISignatureRecorder? recorder = null, string? bundlePath = null)
     {
         byte[] signature = key.Sign(Pae.Encode(payloadType, payload));
         var bundle = WithVerificationMaterial(key, signature, timestampUrl) with
@@ -28,7 +27,7 @@ public static class AttestationSigner
     }
 
     /// <summary>A detached signature over a file's bytes, as cosign sign-blob makes; optionally timestamped like <see cref="SignPayload"/>.</summary>
-    public static SigstoreBundle SignBlob(Stream content, SigningKey key, Uri? timestampUrl = null, SigningRecorder? recorder = null, string? bundlePath = null)
+    public static SigstoreBundle SignBlob(Stream content, SigningKey key, Uri? timestampUrl = null, ISignatureRecorder? recorder = null, string? bundlePath = null)
     {
         byte[] digest, signature;
         if (key.Algorithm.SignsDigest())

@@ -91,7 +91,7 @@ public static class GateEvaluator
                 }
                 items.Add(new Item(blob, "package", null, []));
                 items.AddRange(report.Attestations.Select(a => new Item(a.BundlePath, Kind(a.Statement), a.Statement, [])));
-                files.Add(new GateFile(Path.GetFileName(full), Hashing.Hex.Lower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(full)))));
+                files.Add(new GateFile(Path.GetFileName(full), Hex.Lower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(full)))));
                 checks.Add(new GateCheck(SignatureCheck, true, $"NuGet signature by {report.SignerSubject}, the package's Sigstore bundle and {report.Attestations.Count} attestation(s) verify."));
             }
             else
@@ -416,7 +416,7 @@ public static class GateEvaluator
             var trusted = logs.Keys.FirstOrDefault(k => System.Security.Cryptography.SHA256.HashData(k.Key.SubjectPublicKeyInfo).AsSpan().SequenceEqual(entry.LogId));
             if (trusted is null)
             {
-                problems.Add($"entry {entry.LogIndex} is in a log the policy does not trust (log id {Hashing.Hex.Lower(entry.LogId)})");
+                problems.Add($"entry {entry.LogIndex} is in a log the policy does not trust (log id {Hex.Lower(entry.LogId)})");
                 continue;
             }
             if (TransparencyLogVerifier.Check(entry, envelope, signer, trusted.Key) is { } failure)

@@ -13,20 +13,3 @@ public sealed record FileDigest(string Path, long Length, byte[] Sha256, byte[]?
 {
     public string Sha256Hex => Hex.Lower(Sha256);
 }
-
-public static class Hex
-{
-    public static string Lower(ReadOnlySpan<byte> bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
-
-    public static bool TryParse(string text, out byte[] bytes)
-    {
-        bytes = [];
-        if (text.Length % 2 != 0) return false;
-        foreach (char c in text)
-        {
-            if (!char.IsAsciiHexDigit(c)) return false;
-        }
-        bytes = Convert.FromHexString(text);
-        return true;
-    }
-}

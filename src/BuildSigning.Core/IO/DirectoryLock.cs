@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using BuildSigning.Core.Diagnostics;
-using BuildSigning.Core.Keys;
 
 namespace BuildSigning.Core.IO;
 
@@ -24,7 +23,7 @@ public sealed class DirectoryLock : IDisposable
     /// data folder), which only this user can write.
     /// </summary>
     public static string DefaultLockDirectory(Func<string, string?>? environment = null) =>
-        Path.Combine(DevelopmentKey.DefaultDirectory(environment), LockFolderName);
+        Path.Combine(UserDataDirectory.Resolve(environment), LockFolderName);
 
     /// <summary>The lock folder kept inside <paramref name="directory"/> (for locks about that folder itself).</summary>
     public static string LockDirectoryIn(string directory) => Path.Combine(directory, LockFolderName);
@@ -33,7 +32,7 @@ public sealed class DirectoryLock : IDisposable
     {
         lockDirectory = Path.GetFullPath(lockDirectory ?? DefaultLockDirectory());
         PrepareLockDirectory(directory, lockDirectory);
-        string name = Hashing.Hex.Lower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(directory))))[..32];
+        string name = Hex.Lower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(directory))))[..32];
         string path = Path.Combine(lockDirectory, name + ".lock");
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(2));
         while (true)

@@ -11,22 +11,11 @@ namespace BuildSigning.Core.Keys;
 /// </summary>
 public static class DevelopmentKey
 {
-    public const string HomeVariable = "BUILDSIGNING_HOME";
+    public const string HomeVariable = UserDataDirectory.HomeVariable;
     public const string PrivateKeyFileName = "development-key.pem";
     public const string PublicKeyFileName = "development-key.pub.pem";
 
-    public static string DefaultDirectory(Func<string, string?>? environment = null)
-    {
-        environment ??= Environment.GetEnvironmentVariable;
-        string? home = environment(HomeVariable);
-        if (!string.IsNullOrWhiteSpace(home)) return Path.GetFullPath(home);
-        string appData = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
-        if (string.IsNullOrEmpty(appData))
-        {
-            appData = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
-        }
-        return Path.Combine(appData, "BuildSigning");
-    }
+    public static string DefaultDirectory(Func<string, string?>? environment = null) => UserDataDirectory.Resolve(environment);
 
     public static string PrivateKeyPath(string directory) => Path.Combine(directory, PrivateKeyFileName);
     public static string PublicKeyPath(string directory) => Path.Combine(directory, PublicKeyFileName);

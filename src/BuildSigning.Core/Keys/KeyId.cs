@@ -12,7 +12,7 @@ public sealed class KeyId : IEquatable<KeyId>
 
     public static KeyId FromSubjectPublicKeyInfo(ReadOnlySpan<byte> spki) => new(SHA256.HashData(spki));
 
-    public string Hex => Hashing.Hex.Lower(_sha256);
+    public string Hex => Core.Hex.Lower(_sha256);
     public string Base64 => Convert.ToBase64String(_sha256);
 
     /// <summary>Accepts the hex form (optionally "sha256:"-prefixed) or the base64 Sigstore hint.</summary>
@@ -22,7 +22,7 @@ public sealed class KeyId : IEquatable<KeyId>
         if (string.IsNullOrWhiteSpace(text)) return false;
         text = text.Trim();
         if (text.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase)) text = text[7..];
-        if (text.Length == 64 && Hashing.Hex.TryParse(text, out byte[] hex))
+        if (text.Length == 64 && Core.Hex.TryParse(text, out byte[] hex))
         {
             keyId = new KeyId(hex);
             return true;

@@ -162,7 +162,7 @@ public sealed class SignerCommand
             start.ArgumentList.Add(_options.Command);
         }
         start.Environment["BUILDSIGNING_DIGEST_ALGORITHM"] = digestAlgorithm;
-        start.Environment["BUILDSIGNING_DIGEST_HEX"] = Hashing.Hex.Lower(digest);
+        start.Environment["BUILDSIGNING_DIGEST_HEX"] = Hex.Lower(digest);
         start.Environment["BUILDSIGNING_DIGEST_BASE64"] = Convert.ToBase64String(digest);
         start.Environment["BUILDSIGNING_SIGNATURE_ALGORITHM"] = scheme;
         start.Environment["BUILDSIGNING_KEY_ID"] = PublicKey.Id.Hex;

@@ -13,7 +13,7 @@ public sealed record SigningContext(string EventKind, string? Project = null, st
 /// then the event into the audit log. Either may be off. A failure throws before the bundle is written, so no bundle
 /// claims a log entry it does not have.
 /// </summary>
-public sealed class SigningRecorder
+public sealed class SigningRecorder : ISignatureRecorder
 {
     public Uri? TransparencyLogUrl { get; init; }
     /// <summary>The log's public key, when known: the entry's SET and checkpoint are checked at signing too.</summary>

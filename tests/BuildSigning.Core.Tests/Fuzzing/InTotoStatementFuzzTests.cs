@@ -12,8 +12,8 @@ public sealed class InTotoStatementFuzzTests : IDisposable
     private static readonly byte[][] Seeds =
     [
         Fuzz.Seed("statement.json"),
-        Statement(PredicateSummary.SpdxType, """{"packages":[{"name":"a","licenseDeclared":"MIT"}],"files":[{"fileName":"./a.dll"}]}"""),
-        Statement(PredicateSummary.CycloneDxType, """{"specVersion":"1.6","components":[{"name":"a","licenses":[{"license":{"id":"MIT"}},{"expression":"MIT OR Apache-2.0"}]}],"dependencies":[]}"""),
+        Statement(Core.Sbom.SpdxWriter.PredicateType, """{"packages":[{"name":"a","licenseDeclared":"MIT"}],"files":[{"fileName":"./a.dll"}]}"""),
+        Statement(Core.Sbom.CycloneDxWriter.PredicateType, """{"specVersion":"1.6","components":[{"name":"a","licenses":[{"license":{"id":"MIT"}},{"expression":"MIT OR Apache-2.0"}]}],"dependencies":[]}"""),
         Statement(SignedOutputLayout.PredicateType, """{"kind":"publish","part":1,"parts":1,"manifest":{"files":2}}"""),
     ];
 
@@ -38,7 +38,7 @@ public sealed class InTotoStatementFuzzTests : IDisposable
             if (statement is null && string.IsNullOrWhiteSpace(reason)) throw new InvalidDataException("TryParse returned null without a reason.");
             if (statement is null) return;
             statement.ToJsonBytes();
-            PredicateSummary.Describe(statement); // what buildsign verify and inspect print
+            BuildSigning.Cli.PredicateSummary.Describe(statement); // what buildsign verify and inspect print
         }, codedErrorsAllowed: false);
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace BuildSigning.Core.Transparency;
+namespace BuildSigning.Core.Attestations;
 
 /// <summary>An RFC 6962 inclusion proof with the log's signed checkpoint (Sigstore bundle v0.3 InclusionProof).</summary>
 public sealed record InclusionProof(long LogIndex, byte[] RootHash, long TreeSize, IReadOnlyList<byte[]> Hashes, string Checkpoint);

@@ -1,16 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BuildSigning.Core.Attestations;
 using BuildSigning.Core.Outputs;
+using BuildSigning.Core.Provenance;
+using BuildSigning.Core.Sbom;
 
-namespace BuildSigning.Core.Attestations;
+namespace BuildSigning.Cli;
 
 /// <summary>One line that says what a statement's predicate holds: what `buildsign verify` and `inspect` print.</summary>
 public static class PredicateSummary
 {
-    public const string SpdxType = "https://spdx.dev/Document/v2.3";
-    public const string CycloneDxType = "https://cyclonedx.org/bom";
-    public const string SlsaProvenanceType = "https://slsa.dev/provenance/v1";
-
     public static string Describe(InTotoStatement statement)
     {
         var p = statement.Predicate;
@@ -18,16 +17,16 @@ public static class PredicateSummary
         {
             case SignedOutputLayout.PredicateType:
                 return $"file manifest ({Text(p["kind"])}): part {p["part"]} of {p["parts"]}, {Field(p, "manifest", "files")} files";
-            case SpdxType:
+            case SpdxWriter.PredicateType:
                 var packages = (p["packages"] as JsonArray ?? []).OfType<JsonObject>().ToArray();
                 var spdxLicenses = packages.Select(x => Text(x["licenseDeclared"])).Where(IsKnown).Distinct().Order(StringComparer.Ordinal);
                 return $"SPDX 2.3 SBOM: {packages.Length} packages, {(p["files"] as JsonArray)?.Count ?? 0} files; licenses: {Join(spdxLicenses)}";
-            case CycloneDxType:
+            case CycloneDxWriter.PredicateType:
                 var components = (p["components"] as JsonArray ?? []).OfType<JsonObject>().ToArray();
                 var cdxLicenses = components.SelectMany(c => (c["licenses"] as JsonArray ?? []).OfType<JsonObject>())
                     .Select(l => Text(l["expression"]) ?? Text(Field(l, "license", "id")) ?? Text(Field(l, "license", "name"))).Where(IsKnown).Distinct().Order(StringComparer.Ordinal);
                 return $"CycloneDX {Text(p["specVersion"])} SBOM: {components.Length} components, {(p["dependencies"] as JsonArray)?.Count ?? 0} dependency entries; licenses: {Join(cdxLicenses)}";
-            case SlsaProvenanceType:
+            case SlsaProvenance.PredicateType:
                 return $"SLSA provenance v1: builder {Text(Field(p, "runDetails", "builder", "id"))}, build type {Text(Field(p, "buildDefinition", "buildType"))}, "
                     + $"{(Field(p, "buildDefinition", "resolvedDependencies") as JsonArray)?.Count ?? 0} resolved dependencies";
             default:
