@@ -32,7 +32,7 @@ internal static class TrustCommand
     private static string PolicyPath(string? given)
     {
         if (!string.IsNullOrEmpty(given)) return Path.GetFullPath(given);
-        return TrustPolicyReader.FindPolicyFile(Directory.GetCurrentDirectory())
+        return TrustPolicyFiles.FindPolicyFile(Directory.GetCurrentDirectory())
             ?? throw TrustEditErrors.TrustPolicyToEditNotFound(Path.Combine(Directory.GetCurrentDirectory(), TrustPolicy.DefaultFileName));
     }
 
@@ -44,7 +44,7 @@ internal static class TrustCommand
         {
             string? given = parse.GetValue(policyOption);
             var read = string.IsNullOrEmpty(given)
-                ? TrustPolicyReader.Resolve(null, Directory.GetCurrentDirectory())
+                ? TrustPolicyFiles.Resolve(null, Directory.GetCurrentDirectory())
                 : TrustPolicyReader.ReadFile(given);
             if (!read.Succeeded)
             {
@@ -110,7 +110,7 @@ internal static class TrustCommand
                 var assets = ProjectAssetsFile.Load(assetsPath);
                 if (!assets.Libraries.Any(l => l.IsPackage && Matches(l.Name, l.Version, id, version))) continue;
                 string projectDirectory = assets.Project.Path is { Length: > 0 } projectPath ? Path.GetDirectoryName(projectPath)! : Path.GetDirectoryName(Path.GetDirectoryName(assetsPath)!)!;
-                var read = TrustPolicyReader.Resolve(string.IsNullOrEmpty(policyFile) ? null : Path.GetFullPath(policyFile), projectDirectory);
+                var read = TrustPolicyFiles.Resolve(string.IsNullOrEmpty(policyFile) ? null : Path.GetFullPath(policyFile), projectDirectory);
                 if (!read.Succeeded)
                 {
                     foreach (var e in read.Errors) error.WriteLine($"error {e.Formatted}");

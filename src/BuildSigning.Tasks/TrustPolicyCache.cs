@@ -13,13 +13,13 @@ internal static class TrustPolicyCache
 {
     public static TrustPolicyReadResult Resolve(IBuildEngine engine, string? explicitPath, string projectDirectory, TrustPolicyItems items)
     {
-        if (engine is not IBuildEngine4 engine4) return TrustPolicyReader.Resolve(explicitPath, projectDirectory, items);
-        string? file = explicitPath is not null ? Path.GetFullPath(explicitPath, projectDirectory) : TrustPolicyReader.FindPolicyFile(projectDirectory);
+        if (engine is not IBuildEngine4 engine4) return TrustPolicyFiles.Resolve(explicitPath, projectDirectory, items);
+        string? file = explicitPath is not null ? Path.GetFullPath(explicitPath, projectDirectory) : TrustPolicyFiles.FindPolicyFile(projectDirectory);
         string cacheKey = new StringBuilder("BuildSigning.TrustPolicy\n")
             .Append(explicitPath is null ? "found:" : "explicit:").Append(Stamp(file)).Append('\n')
             .Append(JsonSerializer.Serialize(items)).ToString();
         if (engine4.GetRegisteredTaskObject(cacheKey, RegisteredTaskObjectLifetime.Build) is TrustPolicyReadResult cached) return cached;
-        var result = TrustPolicyReader.Resolve(explicitPath, projectDirectory, items);
+        var result = TrustPolicyFiles.Resolve(explicitPath, projectDirectory, items);
         engine4.RegisterTaskObject(cacheKey, result, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: true);
         return result;
     }

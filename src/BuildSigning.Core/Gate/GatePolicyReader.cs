@@ -50,7 +50,7 @@ public static class GatePolicyReader
         {
             var reader = new Utf8JsonReader(context.Bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             if (!reader.Read()) throw new JsonException("the file is empty", null, 0, 0);
-            root = ReadNode(ref reader);
+            root = PositionedJson.ReadNode(ref reader);
             if (reader.Read()) throw new JsonException("there is more after the end of the policy object", null, null, null);
         }
         catch (JsonException e)
@@ -60,91 +60,19 @@ public static class GatePolicyReader
             if (cut > 0) message = message[..cut];
             return [Errors.GatePolicyJsonInvalid(source, (e.LineNumber ?? 0) + 1, (e.BytePositionInLine ?? 0) + 1, message.TrimEnd('.')).Diagnostic];
         }
-        catch (NodeException e)
+        catch (DuplicateFieldException e)
         {
-            context.Invalid(e.Offset, e.Message);
+            context.Invalid(e.Offset, $"the field '{e.Name}' appears twice.");
+            return context.Errors;
+        }
+        catch (InvalidTextException e)
+        {
+            context.Invalid(e.Offset, "this string is not valid UTF-8 or holds an unpaired surrogate escape; save the file as UTF-8.");
             return context.Errors;
         }
         policy = new Builder(context).Build(root);
         if (context.Errors.Count > 0) policy = null;
         return context.Errors;
-    }
-
-    // ----- a JSON tree that remembers where each value starts -----
-
-    private abstract record Node(long Offset)
-    {
-        public abstract string KindName { get; }
-    }
-
-    private sealed record ObjectNode(long Offset, IReadOnlyList<(string Name, long NameOffset, Node Value)> Fields) : Node(Offset)
-    {
-        public override string KindName => "an object";
-    }
-
-    private sealed record ArrayNode(long Offset, IReadOnlyList<Node> Items) : Node(Offset)
-    {
-        public override string KindName => "an array";
-    }
-
-    private sealed record ValueNode(long Offset, JsonTokenType Type, string Text) : Node(Offset)
-    {
-        public override string KindName => Type switch
-        {
-            JsonTokenType.String => "a string",
-            JsonTokenType.Number => "a number",
-            JsonTokenType.True or JsonTokenType.False => "a boolean",
-            _ => "null",
-        };
-    }
-
-    private sealed class NodeException(long offset, string message) : Exception(message)
-    {
-        public long Offset { get; } = offset;
-    }
-
-    private static string Text(ref Utf8JsonReader reader)
-    {
-        try
-        {
-            return reader.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            throw new NodeException(reader.TokenStartIndex, "this string is not valid UTF-8 or holds an unpaired surrogate escape; save the file as UTF-8.");
-        }
-    }
-
-    private static Node ReadNode(ref Utf8JsonReader reader)
-    {
-        long offset = reader.TokenStartIndex;
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.StartObject:
-            {
-                var fields = new List<(string, long, Node)>();
-                var names = new HashSet<string>(StringComparer.Ordinal);
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
-                {
-                    string name = Text(ref reader);
-                    long nameOffset = reader.TokenStartIndex;
-                    if (!names.Add(name)) throw new NodeException(nameOffset, $"the field '{name}' appears twice.");
-                    reader.Read();
-                    fields.Add((name, nameOffset, ReadNode(ref reader)));
-                }
-                return new ObjectNode(offset, fields);
-            }
-            case JsonTokenType.StartArray:
-            {
-                var items = new List<Node>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) items.Add(ReadNode(ref reader));
-                return new ArrayNode(offset, items);
-            }
-            case JsonTokenType.String:
-                return new ValueNode(offset, JsonTokenType.String, Text(ref reader));
-            default:
-                return new ValueNode(offset, reader.TokenType, Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan.ToArray()));
-        }
     }
 
     private sealed class Context(byte[] bytes, string source)
@@ -154,28 +82,13 @@ public static class GatePolicyReader
         public string Directory { get; } = Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".";
         public List<Diagnostic> Errors { get; } = [];
 
-        private int[]? _lineStarts;
+        private readonly TextPositions _positions = new(bytes);
 
         /// <summary>Dozens of keys read from one file are read once.</summary>
         public Dictionary<string, VerificationKey> KeyFiles { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>1-based line and column (in characters); the lines are indexed once, so thousands of errors stay cheap.</summary>
-        public (long Line, long Column) Position(long offset)
-        {
-            if (_lineStarts is null)
-            {
-                var starts = new List<int> { 0 };
-                for (int i = 0; i < Bytes.Length; i++) if (Bytes[i] == (byte)'\n') starts.Add(i + 1);
-                _lineStarts = [.. starts];
-            }
-            int end = (int)Math.Clamp(offset, 0, Bytes.Length);
-            int index = System.Array.BinarySearch(_lineStarts, end);
-            int line = index >= 0 ? index : ~index - 1;
-            var text = Bytes.AsSpan(_lineStarts[line], end - _lineStarts[line]);
-            int continuation = 0;
-            foreach (byte b in text) if ((b & 0xC0) == 0x80) continuation++;
-            return (line + 1, text.Length - continuation + 1);
-        }
+        /// <summary>1-based line and column (in characters), counted as for every located message (TextPositions).</summary>
+        public (long Line, long Column) Position(long offset) => _positions.Position(offset);
 
         public void Invalid(Node node, string reason) => Invalid(node.Offset, reason);
 

@@ -70,7 +70,7 @@ public sealed class TrustPolicyEditor
                 indent => $"{indent}{Quote(field)}: [\n{Indent(entryJson, indent + IndentUnit())}\n{indent}]");
             return;
         }
-        if (existing.Value is not TrustPolicyReader.ArrayNode array) throw TrustEditErrors.TrustPolicyNotEditable(Path, $"'{field}' is not an array");
+        if (existing.Value is not ArrayNode array) throw TrustEditErrors.TrustPolicyNotEditable(Path, $"'{field}' is not an array");
         AppendToArray(array, entryJson);
     }
 
@@ -78,7 +78,7 @@ public sealed class TrustPolicyEditor
     public void AppendCertificate(string signerName, string certificateJson)
     {
         var signer = FindNamed("trustedSigners", signerName) ?? throw TrustEditErrors.TrustPolicyEntryNotFound(Path, signerName);
-        var certificates = ((TrustPolicyReader.ObjectNode)signer.Item).Fields.FirstOrDefault(f => f.Name == "certificates")?.Value as TrustPolicyReader.ArrayNode
+        var certificates = ((ObjectNode)signer.Item).Fields.FirstOrDefault(f => f.Name == "certificates")?.Value as ArrayNode
             ?? throw TrustEditErrors.TrustPolicyNotEditable(Path, $"the signer '{signerName}' has no 'certificates' array");
         AppendToArray(certificates, certificateJson);
     }
@@ -107,16 +107,16 @@ public sealed class TrustPolicyEditor
 
     // ----- positions and text
 
-    private TrustPolicyReader.ObjectNode Root() =>
-        TrustPolicyReader.ParseTree(_text) as TrustPolicyReader.ObjectNode ?? throw TrustEditErrors.TrustPolicyNotEditable(Path, "it is not a JSON object");
+    private ObjectNode Root() =>
+        TrustPolicyReader.ParseTree(_text) as ObjectNode ?? throw TrustEditErrors.TrustPolicyNotEditable(Path, "it is not a JSON object");
 
-    private (TrustPolicyReader.ArrayNode Array, int Index, TrustPolicyReader.Node Item)? FindNamed(string field, string name, string key = "name")
+    private (ArrayNode Array, int Index, Node Item)? FindNamed(string field, string name, string key = "name")
     {
-        if (Root().Fields.FirstOrDefault(f => f.Name == field)?.Value is not TrustPolicyReader.ArrayNode array) return null;
+        if (Root().Fields.FirstOrDefault(f => f.Name == field)?.Value is not ArrayNode array) return null;
         for (int i = 0; i < array.Items.Count; i++)
         {
-            if (array.Items[i] is TrustPolicyReader.ObjectNode entry
-                && entry.Fields.FirstOrDefault(f => f.Name == key)?.Value is TrustPolicyReader.ValueNode { Type: JsonTokenType.String } value
+            if (array.Items[i] is ObjectNode entry
+                && entry.Fields.FirstOrDefault(f => f.Name == key)?.Value is ValueNode { Type: JsonTokenType.String } value
                 && string.Equals(Normalize(value.Text, key), Normalize(name, key), StringComparison.OrdinalIgnoreCase))
             {
                 return (array, i, entry);
@@ -128,7 +128,7 @@ public sealed class TrustPolicyEditor
     private static string Normalize(string text, string key) =>
         key is "fingerprint" or "keyId" ? text.Replace(":", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal) : text;
 
-    private void AppendToArray(TrustPolicyReader.ArrayNode array, string entryJson) =>
+    private void AppendToArray(ArrayNode array, string entryJson) =>
         AppendMember(array.Offset, array.End, array.Items.Count == 0 ? null : (array.Items[^1].Offset, array.Items[^1].End), indent => Indent(entryJson, indent));
 
     /// <summary>
@@ -162,7 +162,7 @@ public sealed class TrustPolicyEditor
     }
 
     /// <summary>Removes an array item with its comma, its own line(s) and a comment that ends its line.</summary>
-    private void RemoveItem(TrustPolicyReader.ArrayNode array, int index)
+    private void RemoveItem(ArrayNode array, int index)
     {
         var item = array.Items[index];
         int start = (int)item.Offset, end = (int)item.End;

@@ -255,12 +255,12 @@ public sealed class TrustPolicyReaderTests : IDisposable
     [Fact]
     public void A_missing_policy_named_explicitly_is_BS4001_and_a_missing_default_means_the_built_in_policy()
     {
-        var missing = TrustPolicyReader.Resolve("does-not-exist.json", _temp.Path);
+        var missing = TrustPolicyFiles.Resolve("does-not-exist.json", _temp.Path);
         Assert.Null(missing.Policy);
         Assert.Equal("BS4001", Assert.Single(missing.Errors).Code);
         Assert.Contains(_temp.Combine("does-not-exist.json"), missing.Errors[0].Text);
 
-        var builtIn = TrustPolicyReader.Resolve(null, _temp.Combine("no", "policy", "here"));
+        var builtIn = TrustPolicyFiles.Resolve(null, _temp.Combine("no", "policy", "here"));
         Assert.Same(TrustPolicy.Default, builtIn.Policy);
     }
 
@@ -271,13 +271,13 @@ public sealed class TrustPolicyReaderTests : IDisposable
         string project = _temp.Combine("src", "App");
         Directory.CreateDirectory(project);
 
-        Assert.Equal(policy, TrustPolicyReader.FindPolicyFile(project));
-        var resolved = TrustPolicyReader.Resolve(null, project);
+        Assert.Equal(policy, TrustPolicyFiles.FindPolicyFile(project));
+        var resolved = TrustPolicyFiles.Resolve(null, project);
         Assert.Equal(TrustMode.Audit, resolved.Policy!.Mode);
         Assert.Equal(policy, resolved.Policy.Source);
 
         _temp.WriteFile("src/App/" + TrustPolicy.DefaultFileName, """{ "version": 1 """);
-        var broken = TrustPolicyReader.Resolve(null, project);
+        var broken = TrustPolicyFiles.Resolve(null, project);
         Assert.Null(broken.Policy);
         Assert.Equal("BS4003", broken.Errors[0].Code);
     }
