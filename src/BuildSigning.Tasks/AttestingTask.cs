@@ -118,10 +118,15 @@ public abstract class AttestingTask : BuildSigningTask
 
     protected Uri? ResolveTimestampUrl() => NullIfEmpty(TimestampUrl) is { } url ? Core.Attestations.Rfc3161Client.ParseUrl(url) : null;
 
-    /// <summary>The attestation settings, or null when neither SBOMs nor provenance are wanted.</summary>
-    protected BuildAttestationOptions? AttestationOptions(string command)
+    /// <summary>
+    /// The attestation settings, or null when neither SBOMs nor provenance are wanted. <paramref name="targetFramework"/> and
+    /// <paramref name="sbomFormats"/> replace the task's own values for one call (pack asks once per framework) without
+    /// changing its input properties.
+    /// </summary>
+    protected BuildAttestationOptions? AttestationOptions(string command, string? targetFramework = null, string? sbomFormats = null)
     {
-        var formats = ParseFormats(SbomFormats);
+        targetFramework ??= TargetFramework;
+        var formats = ParseFormats(sbomFormats ?? SbomFormats);
         if (formats.Count == 0 && !GenerateProvenance) return null;
 
         var warnings = new List<Diagnostic>();
@@ -159,7 +164,7 @@ public abstract class AttestingTask : BuildSigningTask
                 PackageId = NullIfEmpty(PackageId),
                 IsPackage = command == "pack",
                 ProjectPath = SlsaProvenance.RelativeProjectPath(projectPath, source?.WorkingDirectory),
-                TargetFramework = TargetFramework ?? "",
+                TargetFramework = targetFramework ?? "",
                 RuntimeIdentifier = NullIfEmpty(RuntimeIdentifier),
                 SdkVersion = SdkVersion ?? "",
                 IsApplication = OutputType is "Exe" or "WinExe",
@@ -186,7 +191,7 @@ public abstract class AttestingTask : BuildSigningTask
                 Command = command,
                 ProjectPath = projectPath,
                 Configuration = NullIfEmpty(Configuration),
-                TargetFramework = TargetFramework ?? "",
+                TargetFramework = targetFramework ?? "",
                 RuntimeIdentifier = NullIfEmpty(RuntimeIdentifier),
                 Properties = ProvenanceProperties.ToDictionary(p => p.ItemSpec, p => NullIfEmpty(p.GetMetadata("Value")), StringComparer.Ordinal),
                 SdkVersion = SdkVersion ?? "",

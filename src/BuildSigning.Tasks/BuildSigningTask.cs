@@ -5,9 +5,16 @@ using Microsoft.Build.Utilities;
 namespace BuildSigning.Tasks;
 
 /// <summary>Base for BuildSigning tasks: coded messages from Core's resources, and expected failures logged as BSnnnn errors.</summary>
-public abstract class BuildSigningTask : Microsoft.Build.Utilities.Task
+public abstract class BuildSigningTask : Microsoft.Build.Utilities.Task, ICancelableTask
 {
+    private readonly CancellationTokenSource _cancellation = new();
+
     protected BuildSigningTask() => TaskResources = Messages.ResourceManager;
+
+    /// <summary>Ctrl+C in the build: the task stops at its next step (between packages, before signing), writing nothing more.</summary>
+    public void Cancel() => _cancellation.Cancel();
+
+    protected CancellationToken Cancellation => _cancellation.Token;
 
     public sealed override bool Execute()
     {
@@ -22,6 +29,11 @@ public abstract class BuildSigningTask : Microsoft.Build.Utilities.Task
         catch (AggregateException e) when (e.InnerExceptions.All(i => i is BuildSigningException))
         {
             foreach (var inner in e.InnerExceptions) LogError(((BuildSigningException)inner).Diagnostic);
+        }
+        catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+        {
+            Log.LogMessage(MessageImportance.High, $"BuildSigning: {GetType().Name} canceled.");
+            return false;
         }
         return !Log.HasLoggedErrors;
     }

@@ -25,8 +25,7 @@ public sealed class GeneratePackageSbom : AttestingTask
         var warnings = new List<Diagnostic>();
         foreach (string framework in TargetFrameworks.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.OrdinalIgnoreCase))
         {
-            TargetFramework = framework;
-            var options = AttestationOptions("pack");
+            var options = AttestationOptions("pack", framework);
             if (options is null) return;
             options = options with { WriteProvenance = false };
             foreach (var document in BuildAttestations.Create(options, files: null, warnings))

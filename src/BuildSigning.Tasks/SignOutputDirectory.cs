@@ -35,6 +35,7 @@ public sealed class SignOutputDirectory : AttestingTask
             Algorithms = attestations is null ? DigestAlgorithms.Sha256 : DigestAlgorithms.Sha256 | DigestAlgorithms.Sha1,
             Attestations = attestations is null ? null : (names, digests) => BuildAttestations.ForFiles(attestations, names, digests, warnings),
         };
+        Cancellation.ThrowIfCancellationRequested();
         var result = OutputSigner.Sign(request, key);
 
         foreach (var warning in warnings) LogWarning(warning);

@@ -53,6 +53,7 @@ public sealed class SignPackages : AttestingTask
             return;
         }
         // Before anything changes a package: a key that cannot author-sign (Ed25519 BS1058, a signer command BS1059).
+        Cancellation.ThrowIfCancellationRequested();
         if (SignPackage) PackageSigningIdentity.RequireUsableForPackages(key, KeyConfiguration());
         // The certificate is resolved before any package is changed: a configuration that cannot author-sign (BS6017)
         // fails without leaving a half-signed package behind.
@@ -61,6 +62,7 @@ public sealed class SignPackages : AttestingTask
         var sboms = new Dictionary<string, IReadOnlyList<AttestationDocument>>(StringComparer.Ordinal);
         foreach (string package in packages.Where(p => !p.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase)))
         {
+            Cancellation.ThrowIfCancellationRequested();
             sboms[package] = EmbedInventory(package);
         }
 
@@ -69,6 +71,7 @@ public sealed class SignPackages : AttestingTask
         {
             foreach (string package in packages.Where(p => p.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase)))
             {
+                Cancellation.ThrowIfCancellationRequested();
                 if (PackageContentsSigner.Embed(package, key, timestampUrl, removeNuGetSignature: SignPackage && OverwritePackageSignature, recorder))
                 {
                     Log.LogMessage(MessageImportance.Low, $"BuildSigning: signed the entries of {package} with key {key.Id.Hex} ({PackageContentsSigner.EntryName})");
@@ -81,6 +84,7 @@ public sealed class SignPackages : AttestingTask
         var provenance = Provenance();
         foreach (string package in packages)
         {
+            Cancellation.ThrowIfCancellationRequested();
             bool isSymbols = package.EndsWith(".snupkg", StringComparison.OrdinalIgnoreCase);
             var documents = isSymbols ? [] : sboms[package].ToList();
             if (!isSymbols && provenance is not null) documents.Add(provenance);
@@ -122,8 +126,7 @@ public sealed class SignPackages : AttestingTask
         var warnings = new List<Diagnostic>();
         foreach (var group in SbomFiles.GroupBy(f => f.GetMetadata("TargetFramework"), StringComparer.OrdinalIgnoreCase))
         {
-            TargetFramework = group.Key;
-            var options = AttestationOptions("pack");
+            var options = AttestationOptions("pack", group.Key);
             if (options is null) return [];
             options = options with
             {
@@ -168,6 +171,7 @@ public sealed class SignPackages : AttestingTask
         };
         foreach (string package in packages)
         {
+            Cancellation.ThrowIfCancellationRequested();
             var result = NuGetPackageSigner.Sign(package, certificate, options);
             foreach (string warning in result.Warnings) Log.LogMessage(MessageImportance.Normal, $"NuGet signing {Path.GetFileName(package)}: {warning}");
             Log.LogMessage(MessageImportance.Normal,
@@ -184,9 +188,7 @@ public sealed class SignPackages : AttestingTask
     {
         if (!GenerateProvenance) return null;
         var frameworks = (TargetFrameworks ?? TargetFramework ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        TargetFramework = string.Join(";", frameworks);
-        SbomFormats = "none";
-        var options = AttestationOptions("pack")!;
+        var options = AttestationOptions("pack", string.Join(";", frameworks), sbomFormats: "none")!;
         var components = frameworks
             .SelectMany(f => SbomModel.FromAssetsFile(options.AssetsFile, f, null).Components)
             .DistinctBy(c => (c.Kind, c.Key.ToLowerInvariant()))

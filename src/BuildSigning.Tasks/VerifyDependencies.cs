@@ -41,6 +41,7 @@ public sealed class VerifyDependencies : BuildSigningTask
             return;
         }
 
+        Cancellation.ThrowIfCancellationRequested();
         var result = DependencyVerifier.Verify(new DependencyVerificationRequest(AssetsFile, read.Policy!, NullIfEmpty(CacheFile))
         {
             // tasks/<tfm>/BuildSigning.Tasks.dll inside the extracted package.

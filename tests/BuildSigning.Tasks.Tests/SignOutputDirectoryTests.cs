@@ -97,6 +97,19 @@ public sealed class SignOutputDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void A_canceled_task_fails_without_writing_a_signature()
+    {
+        CreateOutput();
+        var task = NewTask(WriteKey());
+        ((ICancelableTask)task).Cancel();
+
+        Assert.False(task.Execute());
+        Assert.Empty(_engine.Errors);
+        Assert.Contains(_engine.Messages, m => m.Message!.Contains("canceled", StringComparison.Ordinal));
+        Assert.False(File.Exists(Bundle));
+    }
+
+    [Fact]
     public void WrittenFiles_lists_the_bundle_and_the_manifest()
     {
         CreateOutput();
