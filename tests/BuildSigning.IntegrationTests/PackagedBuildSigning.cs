@@ -97,10 +97,32 @@ public sealed class PackagedBuildSigning : IDisposable
     }
 
     public ProcessResult Dotnet(string workingDirectory, params string[] arguments) =>
-        ProcessRunner.Run("dotnet", arguments, workingDirectory, Environment(), TimeSpan.FromMinutes(8));
+        RunKeepingBinlogOfFailures(workingDirectory, Environment(), arguments);
 
     public ProcessResult Dotnet(string workingDirectory, IDictionary<string, string?> environment, params string[] arguments) =>
-        ProcessRunner.Run("dotnet", arguments, workingDirectory, Environment(environment), TimeSpan.FromMinutes(8));
+        RunKeepingBinlogOfFailures(workingDirectory, Environment(environment), arguments);
+
+    private static int s_binlogs;
+
+    /// <summary>
+    /// MSBuild runs (restore, build, publish, pack, msbuild) write a binary log; it is kept, under binlogs/ beside the test
+    /// assembly, only when the run fails, and its path is in the command line every failure message shows.
+    /// </summary>
+    private static ProcessResult RunKeepingBinlogOfFailures(string workingDirectory, IDictionary<string, string?> environment, string[] arguments)
+    {
+        string? binlog = null;
+        if (arguments.Length > 0 && arguments[0] is "restore" or "build" or "publish" or "pack" or "msbuild"
+            && !arguments.Any(a => a.StartsWith("-bl", StringComparison.OrdinalIgnoreCase) || a.StartsWith("/bl", StringComparison.OrdinalIgnoreCase)
+                || a.StartsWith("-get", StringComparison.OrdinalIgnoreCase)))
+        {
+            string directory = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "binlogs")).FullName;
+            binlog = Path.Combine(directory, $"{arguments[0]}-{Path.GetFileName(workingDirectory.TrimEnd('/'))}-{Interlocked.Increment(ref s_binlogs)}-{Guid.NewGuid():N}.binlog"[..]);
+            arguments = [.. arguments, $"-bl:{binlog}"];
+        }
+        var result = ProcessRunner.Run("dotnet", arguments, workingDirectory, environment, TimeSpan.FromMinutes(8));
+        if (binlog is not null && result.ExitCode == 0) File.Delete(binlog);
+        return result;
+    }
 
     public ProcessResult BuildSign(params string[] arguments) =>
         ProcessRunner.Run(Path.Combine(ToolPath, "buildsign"), arguments, Root, Environment());
