@@ -70,25 +70,7 @@ public sealed class KeySignedPackageTests(PackagedBuildSigning product, ITestOut
         // Restore: trusted by key through trustedKeys, rejected when the policy trusts another key.
         string feed = Directory.CreateDirectory(Path.Combine(product.Root, "keyonly-feed")).FullName;
         File.Copy(package, Path.Combine(feed, NupkgName), overwrite: true);
-        string consumer = product.CreateProject("keyonly-consumer", $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <Sdk Name="BuildSigning" Version="{product.Version}" />
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="{PackedLibrary.Id}" Version="{PackedLibrary.Version}" />
-              </ItemGroup>
-            </Project>
-            """,
-            ("nuget.config", $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <add key="keyonly" value="{feed}" />
-                  </packageSources>
-                </configuration>
-                """));
+        string consumer = PackedLibrary.CreateConsumer(product, "keyonly-consumer", feed);
         File.Copy(teamPublicKey, Path.Combine(consumer, "team.pub.pem"));
         File.Copy(product.DevelopmentPublicKey, Path.Combine(consumer, "other.pub.pem"));
         var environment = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = Path.Combine(product.Root, "keyonly-packages") };

@@ -182,25 +182,7 @@ public sealed class PackSigningTests(PackagedBuildSigning product, ITestOutputHe
         var library = PackedLibrary.Get(product);
         string fingerprint = library.DevelopmentCertificateFingerprint;
         string feed = SignedFeed(library);
-        string consumer = product.CreateProject("trust-policy-consumer", $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <Sdk Name="BuildSigning" Version="{product.Version}" />
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="{PackedLibrary.Id}" Version="{PackedLibrary.Version}" />
-              </ItemGroup>
-            </Project>
-            """,
-            ("nuget.config", $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <add key="signed-packages" value="{feed}" />
-                  </packageSources>
-                </configuration>
-                """));
+        string consumer = PackedLibrary.CreateConsumer(product, "trust-policy-consumer", feed);
         // Its own package folder, so the package is the one signed in this run.
         var environment = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = Path.Combine(product.Root, "trust-policy-packages") };
         string policy = Path.Combine(consumer, "buildsigning.trust.json");

@@ -108,6 +108,27 @@ internal sealed class PackedLibrary
 
     public string OutputDirectory(string name) => Path.Combine(ProjectDirectory, name);
 
+    /// <summary>A project that uses BuildSigning in its SDK form (restore verifies) and references the library from <paramref name="feed"/>.</summary>
+    public static string CreateConsumer(PackagedBuildSigning product, string name, string feed) => product.CreateProject(name, $"""
+        <Project Sdk="Microsoft.NET.Sdk">
+          <Sdk Name="BuildSigning" Version="{product.Version}" />
+          <PropertyGroup>
+            <TargetFramework>net10.0</TargetFramework>
+          </PropertyGroup>
+          <ItemGroup>
+            <PackageReference Include="{Id}" Version="{Version}" />
+          </ItemGroup>
+        </Project>
+        """,
+        ("nuget.config", $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="library-feed" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """));
+
     /// <summary>
     /// `dotnet pack --no-build -c Release -o &lt;project&gt;/&lt;output&gt;` with extra arguments, through <paramref name="dotnet"/>
     /// (the stock one by default) and the fixture's environment (NUGET_PACKAGES, BUILDSIGNING_HOME) plus <paramref name="environment"/>.

@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using BuildSigning.Core.Attestations;
-using BuildSigning.Core.Hashing;
 using BuildSigning.Core.Keys;
 using BuildSigning.Core.Transparency;
 

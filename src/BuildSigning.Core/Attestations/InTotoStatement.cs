@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using BuildSigning.Core.Hashing;
 using BuildSigning.Core.Json;
 
 namespace BuildSigning.Core.Attestations;

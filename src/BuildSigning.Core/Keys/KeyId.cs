@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using BuildSigning.Core.Hashing;
 
 namespace BuildSigning.Core.Keys;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using BuildSigning.Core.Attestations;
 using BuildSigning.Core.Diagnostics;
-using BuildSigning.Core.Hashing;
 using BuildSigning.Core.IO;
 using BuildSigning.Core.Keys;
 using BuildSigning.Core.Outputs;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using BuildSigning.Core.Attestations;
 using BuildSigning.Core.Diagnostics;
-using BuildSigning.Core.Hashing;
 using BuildSigning.Core.Keys;
 using BuildSigning.Core.Trust;
 using NuGet.Packaging;

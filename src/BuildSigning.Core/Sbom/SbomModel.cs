@@ -2,7 +2,6 @@ using System.Text;
 using System.Xml;
 using BuildSigning.Core.Assets;
 using BuildSigning.Core.Diagnostics;
-using BuildSigning.Core.Hashing;
 
 namespace BuildSigning.Core.Sbom;
 

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BuildSigning.Core.Diagnostics;
-using BuildSigning.Core.Hashing;
 
 namespace BuildSigning.Core.Transparency;
 

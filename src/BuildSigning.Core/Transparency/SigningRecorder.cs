@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using BuildSigning.Core.Attestations;
-using BuildSigning.Core.Hashing;
 using BuildSigning.Core.Keys;
 
 namespace BuildSigning.Core.Transparency;

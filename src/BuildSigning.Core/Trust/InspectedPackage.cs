@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using BuildSigning.Core.Attestations;
 using BuildSigning.Core.Diagnostics;
-using BuildSigning.Core.Hashing;
 using BuildSigning.Core.Keys;
 using NuGet.Common;
 using NuGet.Packaging;

@@ -1,12 +1,5 @@
-using System.IO.Compression;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-using BuildSigning.Core.Attestations;
-using BuildSigning.Core.Diagnostics;
-using BuildSigning.Core.Hashing;
 using BuildSigning.Core.Keys;
-using NuGet.Common;
-using NuGet.Packaging;
 using NuGet.Packaging.Signing;
 using HashAlgorithmName = System.Security.Cryptography.HashAlgorithmName;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using BuildSigning.Core.Diagnostics;
-using BuildSigning.Core.Hashing;
 using BuildSigning.Core.IO;
 using BuildSigning.Core.Keys;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using BuildSigning.Core.Hashing;
 using BuildSigning.Core.Keys;
 using NuGet.Versioning;
 

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using BuildSigning.Core.Hashing;
 using BuildSigning.Core.Keys;
 using BuildSigning.TestSupport;
 

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using BuildSigning.Core.Attestations;
 using BuildSigning.Core.Diagnostics;
-using BuildSigning.Core.Hashing;
 using BuildSigning.Core.Keys;
 using BuildSigning.Core.Outputs;
 using BuildSigning.TestSupport;
