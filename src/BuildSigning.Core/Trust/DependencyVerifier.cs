@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using BuildSigning.Core.Assets;
 using BuildSigning.Core.Diagnostics;
 using BuildSigning.Core.Hashing;
@@ -167,12 +166,20 @@ public static class DependencyVerifier
                 : PackageTrustEvaluator.Deny(policy, id, version, null, TrustMessages.PackageNupkgNotTheExpectedFile(id, version, directory, Path.GetFileName(nupkg), others));
         }
 
-        string sha512Hex;
+        // A known digest (the stamp unchanged since it was hashed) answers a cached verdict without reading the file; any
+        // other way reads the .nupkg once, and every check below works on those bytes.
+        string? sha512Hex;
         string? recorded;
+        PackageContent? content = null;
         try
         {
-            sha512Hex = Sha512(nupkg, cache);
             recorded = ReadRecordedSha512(nupkg);
+            sha512Hex = KnownSha512(nupkg, cache);
+            if (sha512Hex is null)
+            {
+                content = ReadContent(nupkg, cache);
+                sha512Hex = content.Sha512Hex;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -181,10 +188,9 @@ public static class DependencyVerifier
 
         // The .nupkg must still be the one restore extracted: restore recorded its SHA-512 in <id>.<version>.nupkg.sha512.
         // Checked on every run, before the cache is asked: a verdict holds only for the file restore recorded.
-        string actual = Convert.ToBase64String(Convert.FromHexString(sha512Hex));
-        if (recorded is not null && !string.Equals(actual, recorded, StringComparison.Ordinal))
+        if (ChangedAfterRestore(sha512Hex, recorded) is { } actual)
         {
-            return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageChangedAfterRestore(id, version, nupkg, actual, recorded, directory));
+            return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageChangedAfterRestore(id, version, nupkg, actual, recorded!, directory));
         }
 
         // A verdict is cached only after every check below passed, keyed by the .nupkg's SHA-512, on which they all depend.
@@ -193,17 +199,36 @@ public static class DependencyVerifier
             return new PackageTrustResult(id, version, nupkg, cached.Verdict, null, cached.TrustedBy, cached.ValidUntil, FromCache: true);
         }
 
+        if (content is null)
+        {
+            try
+            {
+                content = ReadContent(nupkg, cache);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageUnreadable(id, version, nupkg, e.Message, directory));
+            }
+            // The bytes verified below are the ones whose digest is checked and cached, whatever the stamp said.
+            sha512Hex = content.Sha512Hex;
+            if (ChangedAfterRestore(sha512Hex, recorded) is { } changed)
+            {
+                return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageChangedAfterRestore(id, version, nupkg, changed, recorded!, directory));
+            }
+        }
+
         PackageTrustResult result;
-        using (var package = PackageSignatureInspector.Open(nupkg))
+        using (var package = PackageSignatureInspector.Open(content))
         {
             if (package.ReadError is null)
             {
                 if (CheckIdentity(package, id, version, directory) is { } wrongPackage) return PackageTrustEvaluator.Deny(policy, id, version, nupkg, wrongPackage);
                 // The assets file's SHA-512 is the .nupkg's own for an unsigned package (for a signed one it leaves out the
                 // signature, whose content the integrity check covers).
-                if (!package.IsSigned && library.Sha512Base64 is { Length: > 0 } && !string.Equals(actual, library.Sha512Base64, StringComparison.Ordinal))
+                string base64 = Base64(sha512Hex);
+                if (!package.IsSigned && library.Sha512Base64 is { Length: > 0 } && !string.Equals(base64, library.Sha512Base64, StringComparison.Ordinal))
                 {
-                    return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageChangedAfterRestore(id, version, nupkg, actual, library.Sha512Base64, directory));
+                    return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageChangedAfterRestore(id, version, nupkg, base64, library.Sha512Base64, directory));
                 }
                 if (recorded is null) return PackageTrustEvaluator.Deny(policy, id, version, nupkg, TrustMessages.PackageSha512FileMissing(id, version, nupkg, directory));
             }
@@ -259,20 +284,29 @@ public static class DependencyVerifier
         }
     }
 
-    /// <summary>The .nupkg's SHA-512 (hex), read from the cache when the file's stamp is unchanged, else hashed.</summary>
-    private static string Sha512(string path, VerdictCache cache)
+    private static string Base64(string sha512Hex) => Convert.ToBase64String(Convert.FromHexString(sha512Hex));
+
+    /// <summary>The digest (base64) when it differs from the one restore recorded, else null (also when none was recorded).</summary>
+    private static string? ChangedAfterRestore(string sha512Hex, string? recorded)
     {
-        var before = FileStamp.Get(path) ?? throw new FileNotFoundException($"'{path}' does not exist.", path);
-        if (cache.TryGetSha512(path, before, out string known)) return known;
-        byte[] digest;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.SequentialScan))
-        {
-            digest = SHA512.HashData(stream);
-        }
-        string hex = Hex.Lower(digest);
-        // A file rewritten while we hashed it gets a new stamp; remembering the old stamp would hide that change.
-        if (FileStamp.Get(path) == before) cache.SetSha512(path, before, hex);
-        return hex;
+        if (recorded is null) return null;
+        string actual = Base64(sha512Hex);
+        return string.Equals(actual, recorded, StringComparison.Ordinal) ? null : actual;
+    }
+
+    /// <summary>The .nupkg's SHA-512 (hex) from the cache when the file's stamp is unchanged since it was hashed, else null.</summary>
+    private static string? KnownSha512(string path, VerdictCache cache)
+    {
+        var stamp = FileStamp.Get(path) ?? throw new FileNotFoundException($"'{path}' does not exist.", path);
+        return cache.TryGetSha512(path, stamp, out string known) ? known : null;
+    }
+
+    /// <summary>Reads the package once and remembers its digest under the stamp it had, unless it changed while being read.</summary>
+    private static PackageContent ReadContent(string path, VerdictCache cache)
+    {
+        var content = PackageContent.Read(path);
+        if (content.StampBefore is { } before && FileStamp.Get(path) == before) cache.SetSha512(path, before, content.Sha512Hex);
+        return content;
     }
 }
 

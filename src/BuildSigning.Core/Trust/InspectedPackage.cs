@@ -19,10 +19,13 @@ public sealed class InspectedPackage : IDisposable
 {
     private readonly PackageArchiveReader? _reader;
     private readonly PrimarySignature? _primary;
+    private readonly Func<Stream>? _openContent;
 
-    internal InspectedPackage(string path, PackageArchiveReader? reader, PrimarySignature? primary, IReadOnlyList<string> bundleEntries, string? readError)
+    internal InspectedPackage(string path, PackageArchiveReader? reader, PrimarySignature? primary, IReadOnlyList<string> bundleEntries, string? readError,
+        Func<Stream>? openContent = null)
     {
         Path = path;
+        _openContent = openContent;
         _reader = reader;
         _primary = primary;
         BundleEntries = bundleEntries;
@@ -140,7 +143,7 @@ public sealed class InspectedPackage : IDisposable
         Dictionary<string, string>? entries = null;
         try
         {
-            using var zip = ZipFile.OpenRead(Path);
+            using var zip = _openContent is null ? ZipFile.OpenRead(Path) : new ZipArchive(_openContent(), ZipArchiveMode.Read, leaveOpen: false);
             foreach (string name in BundleEntries)
             {
                 var entry = zip.GetEntry(name);

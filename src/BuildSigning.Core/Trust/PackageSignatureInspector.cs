@@ -36,23 +36,28 @@ public static class PackageSignatureInspector
     }, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Opens a .nupkg and reads its primary signature and any repository countersignature. Never throws for bad content: see ReadError.</summary>
-    public static InspectedPackage Open(string nupkgPath)
+    public static InspectedPackage Open(string nupkgPath) => Open(nupkgPath, null);
+
+    /// <summary>Opens a package already read into memory: every check then sees exactly those bytes.</summary>
+    internal static InspectedPackage Open(PackageContent content) => Open(content.Path, content.Open);
+
+    private static InspectedPackage Open(string nupkgPath, Func<Stream>? openContent)
     {
         InitializeTrustStore();
         PackageArchiveReader? reader = null;
         try
         {
-            reader = new PackageArchiveReader(nupkgPath);
+            reader = openContent is null ? new PackageArchiveReader(nupkgPath) : new PackageArchiveReader(openContent(), leaveStreamOpen: false);
             var primary = reader.GetPrimarySignatureAsync(CancellationToken.None).GetAwaiter().GetResult();
             var bundles = reader.GetFiles()
                 .Where(f => f.StartsWith(".buildsigning/", StringComparison.Ordinal) && f.EndsWith(SigstoreBundle.FileSuffix, StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal).ToList();
-            return new InspectedPackage(nupkgPath, reader, primary, bundles, null);
+            return new InspectedPackage(nupkgPath, reader, primary, bundles, null, openContent);
         }
         catch (Exception e) when (e is SignatureException or InvalidDataException or IOException or CryptographicException or UnauthorizedAccessException or InvalidOperationException or NuGet.Packaging.Core.PackagingException)
         {
             reader?.Dispose();
-            return new InspectedPackage(nupkgPath, null, null, [], e.Message);
+            return new InspectedPackage(nupkgPath, null, null, [], e.Message, openContent);
         }
     }
 }
