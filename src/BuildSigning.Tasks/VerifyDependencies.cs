@@ -44,8 +44,7 @@ public sealed class VerifyDependencies : BuildSigningTask
         Cancellation.ThrowIfCancellationRequested();
         var result = DependencyVerifier.Verify(new DependencyVerificationRequest(AssetsFile, read.Policy!, NullIfEmpty(CacheFile))
         {
-            // tasks/<tfm>/BuildSigning.Tasks.dll inside the extracted package.
-            VerifierPackageDirectory = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(VerifyDependencies).Assembly.Location)!, "..", "..")),
+            VerifierPackageDirectory = PackageDirectoryOf(typeof(VerifyDependencies).Assembly.Location),
             RememberInProcess = true,
             VerifyExtractedFiles = VerifyExtractedFiles,
             Phase = string.Equals(Phase, "true", StringComparison.OrdinalIgnoreCase) || string.Equals(Phase, "restore", StringComparison.OrdinalIgnoreCase) ? "restore" : "build",
@@ -82,4 +81,19 @@ public sealed class VerifyDependencies : BuildSigningTask
 
     private static IReadOnlyList<string>? SplitList(string value) =>
         string.IsNullOrWhiteSpace(value) ? null : value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>
+    /// The extracted package this assembly was loaded from: the folder holding tasks/, whether the assembly sits in
+    /// tasks/&lt;tfm&gt;/ or in the ReadyToRun copy's tasks/&lt;tfm&gt;/&lt;rid&gt;/.
+    /// </summary>
+    internal static string PackageDirectoryOf(string assemblyPath)
+    {
+        string directory = Path.GetFullPath(Path.GetDirectoryName(assemblyPath)!);
+        string? parent = Path.GetDirectoryName(directory);
+        string? grandparent = parent is null ? null : Path.GetDirectoryName(parent);
+        if (grandparent is not null && IsTasksFolder(grandparent) && Path.GetDirectoryName(grandparent) is { } ofReadyToRun) return ofReadyToRun;
+        return Path.GetFullPath(Path.Combine(directory, "..", ".."));
+    }
+
+    private static bool IsTasksFolder(string path) => string.Equals(Path.GetFileName(path), "tasks", StringComparison.Ordinal);
 }

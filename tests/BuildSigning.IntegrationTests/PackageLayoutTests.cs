@@ -32,6 +32,21 @@ public sealed class PackageLayoutTests(PackagedBuildSigning product)
         {
             Assert.Contains(expected, entries);
         }
+        // The portable task assemblies are IL only; their linux-x64 copies are ReadyToRun images for that platform, with the
+        // same two dependencies beside them (MSBuild loads a task's dependencies from its own folder).
+        foreach (string name in new[] { "BuildSigning.Tasks.dll", "BuildSigning.Core.dll" })
+        {
+            var portable = PeHeaders(package, $"tasks/net10.0/{name}");
+            Assert.Equal(0, portable.CorHeader!.ManagedNativeHeaderDirectory.Size);
+            Assert.Equal(System.Reflection.PortableExecutable.Machine.I386, portable.CoffHeader.Machine);
+            var precompiled = PeHeaders(package, $"tasks/net10.0/linux-x64/{name}");
+            Assert.NotEqual(0, precompiled.CorHeader!.ManagedNativeHeaderDirectory.Size);
+            // crossgen2 marks the target OS in the machine field: AMD64 XOR 0x7B79 for Linux.
+            Assert.Equal((ushort)System.Reflection.PortableExecutable.Machine.Amd64 ^ 0x7B79, (ushort)precompiled.CoffHeader.Machine);
+        }
+        Assert.Contains("tasks/net10.0/linux-x64/Pkcs11Interop.dll", entries);
+        Assert.Contains("tasks/net10.0/linux-x64/BouncyCastle.Cryptography.dll", entries);
+
         var assemblies = entries.Where(e => e.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)).ToArray();
         Assert.DoesNotContain(assemblies, a => Path.GetFileName(a).StartsWith("Microsoft.Build", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain(assemblies, a => Path.GetFileName(a).StartsWith("NuGet.", StringComparison.OrdinalIgnoreCase));
@@ -79,5 +94,15 @@ public sealed class PackageLayoutTests(PackagedBuildSigning product)
             stream.CopyTo(content);
             Assert.Equal(File.ReadAllBytes(NuGetTestTrust.SdkBundle(bundle)), content.ToArray());
         }
+    }
+
+    private static System.Reflection.PortableExecutable.PEHeaders PeHeaders(ZipArchive package, string entryName)
+    {
+        using var stream = package.GetEntry(entryName)!.Open();
+        var bytes = new MemoryStream();
+        stream.CopyTo(bytes);
+        bytes.Position = 0;
+        using var reader = new System.Reflection.PortableExecutable.PEReader(bytes);
+        return reader.PEHeaders;
     }
 }

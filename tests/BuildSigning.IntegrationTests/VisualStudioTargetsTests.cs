@@ -51,6 +51,32 @@ public sealed class VisualStudioTargetsTests(PackagedBuildSigning product)
         Assert.True(File.Exists(Path.Combine(project, "bin", "Debug", "net10.0", ".buildsigning", "files.sha256")), hosted.ToString());
     }
 
+    [Fact]
+    public void TheReadyToRunTaskAssembly_IsUsedOnlyByDotnetMSBuildOnLinuxX64_AndAnOverrideWins()
+    {
+        string project = product.CreateProject("r2r-targets", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <Sdk Name="BuildSigning" Version="$(BuildSigningVersion)" />
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+              </PropertyGroup>
+            </Project>
+            """, ("Class1.cs", "namespace R2r { public static class Class1 { public static int One() => 1; } }\n"));
+        string csproj = Path.Combine(project, "r2r-targets.csproj");
+        string tasks = Path.Combine(product.PackagesFolder, "buildsigning", product.Version, "tasks", "net10.0");
+
+        string Assembly(params string[] properties)
+        {
+            var result = PackagedBuildSigning.Require(product.Dotnet(project, ["msbuild", csproj, "-getProperty:BuildSigningTasksAssembly", .. properties]));
+            return result.StandardOutput.Trim();
+        }
+
+        Assert.Equal(Path.Combine(tasks, "linux-x64", "BuildSigning.Tasks.dll"), Assembly("-p:_BuildSigningSdkRuntimeIdentifier=linux-x64"));
+        Assert.Equal(Path.Combine(tasks, "BuildSigning.Tasks.dll"), Assembly("-p:_BuildSigningSdkRuntimeIdentifier=win-x64"));
+        Assert.Equal(Path.Combine(tasks, "BuildSigning.Tasks.dll"), Assembly("-p:_BuildSigningSdkRuntimeIdentifier=linux-x64", "-p:_BuildSigningMSBuildRuntimeType=Full", "-p:_BuildSigningMSBuildVersion=18.0.5"));
+        Assert.Equal("/elsewhere/BuildSigning.Tasks.dll", Assembly("-p:BuildSigningTasksAssembly=/elsewhere/BuildSigning.Tasks.dll"));
+    }
+
     private string[] Get(string csproj, params string[] properties)
     {
         var result = PackagedBuildSigning.Require(product.Dotnet(Path.GetDirectoryName(csproj)!,

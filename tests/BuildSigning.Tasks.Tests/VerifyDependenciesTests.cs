@@ -312,4 +312,11 @@ public sealed class VerifyDependenciesCacheTests : IDisposable
         Assert.Contains("Fabrikam.Json 2.0.0", error.Message);
         Assert.Contains(_engine.Messages, m => m.Message!.Contains("(1 from cache", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("/p/buildsigning/1.0.0/tasks/net10.0/BuildSigning.Tasks.dll", "/p/buildsigning/1.0.0")]
+    [InlineData("/p/buildsigning/1.0.0/tasks/net10.0/linux-x64/BuildSigning.Tasks.dll", "/p/buildsigning/1.0.0")]
+    [InlineData("/repo/src/BuildSigning.Tasks/bin/Debug/net10.0/BuildSigning.Tasks.dll", "/repo/src/BuildSigning.Tasks/bin")]
+    public void The_verifier_package_is_found_from_the_portable_and_the_ReadyToRun_task_folder(string assembly, string package) =>
+        Assert.Equal(package, VerifyDependencies.PackageDirectoryOf(assembly));
 }
