@@ -57,6 +57,8 @@ public static class PackageRewriter
                 }
                 signing = statement is not null;
                 contentsSigned = statement is not null && AddStatement(zip, packagePath, replacements, statement);
+                // Writing the package fails as adding the statement (BS6030) when there is one, else as replacing the SBOMs.
+                signing = contentsSigned;
                 if (replacements.Count == 0 && !contentsSigned) return new PackageRewriteResult(false, false);
             }
             (replaceFile ?? MoveOver)(temporary, packagePath);
