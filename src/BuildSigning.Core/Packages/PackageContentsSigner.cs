@@ -1,10 +1,4 @@
-using System.IO.Compression;
-using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using BuildSigning.Core.Attestations;
 using BuildSigning.Core.Diagnostics;
-using BuildSigning.Core.Hashing;
-using BuildSigning.Core.IO;
 using BuildSigning.Core.Keys;
 using BuildSigning.Core.Trust;
 
@@ -26,54 +20,8 @@ public static class PackageContentsSigner
     /// is left alone (changing an entry would break that signature) unless <paramref name="removeNuGetSignature"/> is set,
     /// as when the package is about to be signed again. Returns false when the package was left alone.
     /// </summary>
-    public static bool Embed(string packagePath, SigningKey key, Uri? timestampUrl, bool removeNuGetSignature, Transparency.SigningRecorder? recorder = null)
-    {
-        string temporary = packagePath + ".buildsigning-" + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        try
-        {
-            File.Copy(packagePath, temporary);
-            using (var zip = ZipFile.Open(temporary, ZipArchiveMode.Update))
-            {
-                var signature = zip.GetEntry(".signature.p7s");
-                if (signature is not null)
-                {
-                    if (!removeNuGetSignature) return false;
-                    signature.Delete();
-                }
-                foreach (var carried in zip.Entries.Where(e => e.FullName.StartsWith(".buildsigning/", StringComparison.Ordinal)).ToArray()) carried.Delete();
-
-                var subjects = new List<Subject>();
-                DateTimeOffset entryTime = default;
-                foreach (var entry in zip.Entries.Where(e => !e.FullName.EndsWith('/')).OrderBy(e => e.FullName, StringComparer.Ordinal))
-                {
-                    using var stream = entry.Open();
-                    subjects.Add(new Subject(entry.FullName, Hex.Lower(SHA256.HashData(stream))));
-                    if (entry.FullName.EndsWith(".nuspec", StringComparison.OrdinalIgnoreCase) && !entry.FullName.Contains('/')) entryTime = entry.LastWriteTime;
-                }
-                var predicate = new JsonObject
-                {
-                    ["packageFile"] = Path.GetFileName(packagePath),
-                    ["excludedEntries"] = new JsonArray(".signature.p7s", ".buildsigning/"),
-                };
-                var bundle = AttestationSigner.SignStatement(new InTotoStatement(subjects, PredicateType, predicate), key, timestampUrl, recorder, packagePath + "!/" + EntryName);
-                // Same time stamp as pack gave the nuspec, so the entry does not make the package depend on the clock.
-                var added = zip.CreateEntry(EntryName, CompressionLevel.Optimal);
-                if (entryTime != default) added.LastWriteTime = entryTime;
-                using var output = added.Open();
-                output.Write(bundle.ToJsonBytes());
-            }
-            File.Move(temporary, packagePath, overwrite: true);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            throw Errors.PackageContentsNotSigned(packagePath, e.Message);
-        }
-        finally
-        {
-            AtomicFile.TryDelete(temporary);
-        }
-    }
+    public static bool Embed(string packagePath, SigningKey key, Uri? timestampUrl, bool removeNuGetSignature, Transparency.SigningRecorder? recorder = null) =>
+        PackageRewriter.Rewrite(packagePath, new Dictionary<string, byte[]>(), new PackageContentsStatement(key, timestampUrl, removeNuGetSignature, recorder)).ContentsSigned;
 
     /// <summary>
     /// The carried bundles of a package that verify with one of <paramref name="keys"/> and cover exactly its entries,

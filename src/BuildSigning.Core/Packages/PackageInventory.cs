@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
 using BuildSigning.Core.Diagnostics;
-using BuildSigning.Core.IO;
 using BuildSigning.Core.Sbom;
 
 namespace BuildSigning.Core.Packages;
@@ -9,7 +8,7 @@ namespace BuildSigning.Core.Packages;
 /// <summary>
 /// The file inventory of a packed .nupkg, for the SBOMs embedded in it. Pack writes the package with provisional SBOMs
 /// (no files); after pack and before the NuGet signature, <see cref="Read"/> lists the real zip entries with SHA-256 and
-/// SHA-1, the SBOMs are written again with that list, and <see cref="ReplaceEntries"/> puts them into the package in place
+/// SHA-1, the SBOMs are written again with that list, and <see cref="PackageRewriter"/> puts them into the package in place
 /// of the provisional ones (same entry names, order and timestamps). The SBOM entries themselves are left out of the list
 /// (a document cannot contain its own digest), and so is the NuGet signature, added afterwards.
 /// </summary>
@@ -59,32 +58,5 @@ public static class PackageInventory
     /// Replaces the content of existing entries, keeping their names, order and timestamps (so equal inputs still give
     /// equal packages), through a copy renamed over the package. Throws BS6024 when the package cannot be rewritten.
     /// </summary>
-    public static void ReplaceEntries(string packagePath, IReadOnlyDictionary<string, byte[]> contents)
-    {
-        string temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(packagePath))!, $".{Path.GetFileName(packagePath)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.Copy(packagePath, temporary);
-            using (var zip = ZipFile.Open(temporary, ZipArchiveMode.Update))
-            {
-                foreach (var (name, content) in contents.OrderBy(p => p.Key, StringComparer.Ordinal))
-                {
-                    var entry = zip.GetEntry(name) ?? throw new InvalidDataException($"it has no entry '{name}'");
-                    var lastWrite = entry.LastWriteTime;
-                    using (var stream = entry.Open())
-                    {
-                        stream.SetLength(0);
-                        stream.Write(content);
-                    }
-                    entry.LastWriteTime = lastWrite;
-                }
-            }
-            File.Move(temporary, packagePath, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            AtomicFile.TryDelete(temporary);
-            throw Errors.PackageInventoryUnreadable(packagePath, e.Message, e);
-        }
-    }
+    public static void ReplaceEntries(string packagePath, IReadOnlyDictionary<string, byte[]> contents) => PackageRewriter.Rewrite(packagePath, contents, statement: null);
 }
