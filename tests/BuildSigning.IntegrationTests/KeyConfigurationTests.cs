@@ -4,7 +4,7 @@ using BuildSigning.TestSupport;
 
 namespace BuildSigning.IntegrationTests;
 
-[Collection(PackagedCollection.Name)]
+[Collection(PackagedPublishCollection.Name)]
 public sealed class KeyConfigurationTests(PackagedBuildSigning product)
 {
     [Fact]

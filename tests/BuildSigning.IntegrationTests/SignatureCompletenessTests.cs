@@ -7,7 +7,7 @@ namespace BuildSigning.IntegrationTests;
 /// Through the packed package: a signature leaves nothing out silently, and `buildsign verify` trusts nothing it did not
 /// check (attestations, .buildsigning/ entries, empty directories, special files, links, subfolders signed on their own).
 /// </summary>
-[Collection(PackagedCollection.Name)]
+[Collection(PackagedPublishCollection.Name)]
 public sealed class SignatureCompletenessTests(PackagedBuildSigning product)
 {
     private ProcessResult Verify(string folder) => product.BuildSign("verify", folder, "--key", product.DevelopmentPublicKey);
