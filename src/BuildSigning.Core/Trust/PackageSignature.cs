@@ -19,7 +19,6 @@ public sealed class PackageSignature
         Subject = certificate?.Subject ?? "(no certificate)";
         NotBefore = certificate is null ? DateTimeOffset.MinValue : new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
         NotAfter = certificate is null ? DateTimeOffset.MinValue : new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
-        ClaimedTimestamp = signature.Timestamps.Count > 0 ? signature.Timestamps[0].GeneralizedTime : null;
         if (signature is IRepositorySignature repository)
         {
             Owners = repository.PackageOwners ?? [];
@@ -38,8 +37,11 @@ public sealed class PackageSignature
     public DateTimeOffset NotBefore { get; }
     public DateTimeOffset NotAfter { get; }
 
-    /// <summary>The RFC 3161 timestamp's time as the signature claims it; trusted only once <see cref="SignatureCheck.TrustedTime"/> says so.</summary>
-    public DateTimeOffset? ClaimedTimestamp { get; }
+    /// <summary>
+    /// The RFC 3161 timestamp's time as the signature claims it; trusted only once <see cref="SignatureCheck.TrustedTime"/> says so.
+    /// Decoded on first use: most signatures of a restore are never asked (the policy trusts the other one).
+    /// </summary>
+    public DateTimeOffset? ClaimedTimestamp => NuGetSignature.Timestamps.Count > 0 ? NuGetSignature.Timestamps[0].GeneralizedTime : null;
     public IReadOnlyList<string> Owners { get; } = [];
     public Uri? ServiceIndex { get; }
 
