@@ -19,8 +19,8 @@ public sealed class InitAndTrustCommandTests(PackagedBuildSigning product)
     {
         string repo = Directory.CreateDirectory(Path.Combine(product.Root, "init-repo")).FullName;
         File.WriteAllText(Path.Combine(repo, "nuget.config"), _local.NuGetConfig);
-        string app = WriteProject(repo, "App", [("Newtonsoft.Json", "13.0.3"), (LocalPackages.Id, LocalPackages.SignedByAcme)]);
-        string lib = WriteProject(repo, "Lib", [("Serilog", "3.1.1")]);
+        string app = RestoreAssertions.WriteRepositoryProject(repo, "App", [("Newtonsoft.Json", "13.0.3"), (LocalPackages.Id, LocalPackages.SignedByAcme)]);
+        string lib = RestoreAssertions.WriteRepositoryProject(repo, "Lib", [("Serilog", "3.1.1")]);
         PackagedBuildSigning.Require(product.Dotnet(repo, "new", "sln", "-n", "Repo", "--format", "sln"));
         PackagedBuildSigning.Require(product.Dotnet(repo, "sln", "Repo.sln", "add", app, lib));
 
@@ -59,18 +59,18 @@ public sealed class InitAndTrustCommandTests(PackagedBuildSigning product)
 
         // Signed packages pass: restore of the solution verifies both projects, restore of a project verifies it.
         var solutionRestore = product.Dotnet(repo, "restore", "Repo.sln", "-v:n");
-        AssertVerifiedAndAllowed(solutionRestore, Path.Combine(app, "obj", "project.assets.json"), 2);
-        AssertVerifiedAndAllowed(solutionRestore, Path.Combine(lib, "obj", "project.assets.json"), 1);
-        AssertVerifiedAndAllowed(product.Dotnet(repo, "restore", Path.Combine(app, "App.csproj"), "-v:n"), Path.Combine(app, "obj", "project.assets.json"), 2);
+        RestoreAssertions.AssertVerifiedAndAllowed(solutionRestore, 2, Path.Combine(app, "obj", "project.assets.json"));
+        RestoreAssertions.AssertVerifiedAndAllowed(solutionRestore, 1, Path.Combine(lib, "obj", "project.assets.json"));
+        RestoreAssertions.AssertVerifiedAndAllowed(product.Dotnet(repo, "restore", Path.Combine(app, "App.csproj"), "-v:n"), 2, Path.Combine(app, "obj", "project.assets.json"));
 
         // An unsigned package that came in after init fails both forms of restore.
-        WriteProject(repo, "Lib", [("Serilog", "3.1.1"), (LocalPackages.Id, LocalPackages.Unsigned)]);
+        RestoreAssertions.WriteRepositoryProject(repo, "Lib", [("Serilog", "3.1.1"), (LocalPackages.Id, LocalPackages.Unsigned)]);
         foreach (string target in new[] { "Repo.sln", Path.Combine(lib, "Lib.csproj") })
         {
             var rejected = product.Dotnet(repo, "restore", target, "-v:n");
             Assert.True(rejected.ExitCode != 0, rejected.ToString());
             Assert.Equal([$"error BS4010: Package 'Acme.Widgets {LocalPackages.Unsigned}' is unsigned; no rule in {policy} allows it. Add an unsigned exception for it (with a reason and an expiry date), or use a signed version."],
-                ErrorLines(rejected).Select(e => Regex.Replace(e, @" \[[^\]]*\]$", "")).ToList());
+                RestoreAssertions.ErrorLines(rejected).Select(e => Regex.Replace(e, @" \[[^\]]*\]$", "")).ToList());
         }
 
         // explain names what decides: the rejection, and after `trust allow-unsigned`, the exception.
@@ -85,7 +85,7 @@ public sealed class InitAndTrustCommandTests(PackagedBuildSigning product)
         // Only the new exception was written: everything before the exceptions is as init wrote it.
         Assert.StartsWith(policyText[..policyText.IndexOf("\"unsignedExceptions\"", StringComparison.Ordinal)], File.ReadAllText(policy));
         Assert.Contains($"\"reason\": \"vendor does not sign; OPS-7\", \"expires\": \"{Future}\"", File.ReadAllText(policy));
-        AssertVerifiedAndAllowed(product.Dotnet(repo, "restore", "Repo.sln", "-v:n"), Path.Combine(lib, "obj", "project.assets.json"), 2);
+        RestoreAssertions.AssertVerifiedAndAllowed(product.Dotnet(repo, "restore", "Repo.sln", "-v:n"), 2, Path.Combine(lib, "obj", "project.assets.json"));
         explained = BuildSign(repo, "trust", "explain", LocalPackages.Id, LocalPackages.Unsigned);
         Assert.True(explained.ExitCode == 0, explained.ToString());
         Assert.Contains($"allowed by exception 'Acme.Widgets [1.0.0]' (vendor does not sign; OPS-7), until {Future}", explained.Output);
@@ -108,7 +108,7 @@ public sealed class InitAndTrustCommandTests(PackagedBuildSigning product)
               <Sdk Name="BuildSigning" Version="{product.Version}" />
             </Project>
             """);
-        string app = Path.Combine(WriteProject(project, "App", [(LocalPackages.Id, LocalPackages.SignedByMallory)]), "App.csproj");
+        string app = Path.Combine(RestoreAssertions.WriteRepositoryProject(project, "App", [(LocalPackages.Id, LocalPackages.SignedByMallory)]), "App.csproj");
         string policy = Path.Combine(project, "buildsigning.trust.json");
         const string Original = """
             {
@@ -146,7 +146,7 @@ public sealed class InitAndTrustCommandTests(PackagedBuildSigning product)
             """, edited);
 
         string assets = Path.Combine(project, "src", "App", "obj", "project.assets.json");
-        AssertVerifiedAndAllowed(product.Dotnet(project, "restore", app, "-v:n"), assets, 1);
+        RestoreAssertions.AssertVerifiedAndAllowed(product.Dotnet(project, "restore", app, "-v:n"), 1, assets);
         var explained = BuildSign(project, "trust", "explain", LocalPackages.Id);
         Assert.True(explained.ExitCode == 0, explained.ToString());
         Assert.Contains("allowed by signer 'mallory-test-signing' (author signature)", explained.Output);
@@ -179,11 +179,11 @@ public sealed class InitAndTrustCommandTests(PackagedBuildSigning product)
         File.WriteAllText(Path.Combine(project, "buildsigning.trust.json"), $$"""
             { "version": 1, "trustedSigners": [ { "name": "acme", "kind": "author", "certificates": [ { "fingerprint": "{{_local.AcmeFingerprint}}", "allowUntrustedRoot": true } ] } ] }
             """);
-        string app = Path.Combine(WriteProject(project, "App", [(LocalPackages.Id, LocalPackages.SignedByAcme)]), "App.csproj");
+        string app = Path.Combine(RestoreAssertions.WriteRepositoryProject(project, "App", [(LocalPackages.Id, LocalPackages.SignedByAcme)]), "App.csproj");
         // A packages folder of this test's own: it changes what restore extracted.
         var packages = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = Directory.CreateDirectory(Path.Combine(product.Root, "deep-mode-packages")).FullName };
         string assets = Path.Combine(project, "src", "App", "obj", "project.assets.json");
-        AssertVerifiedAndAllowed(product.Dotnet(project, packages, "restore", app, "-v:n", "-p:BuildSigningVerifyExtractedFiles=true"), assets, 1);
+        RestoreAssertions.AssertVerifiedAndAllowed(product.Dotnet(project, packages, "restore", app, "-v:n", "-p:BuildSigningVerifyExtractedFiles=true"), 1, assets);
 
         // Same length, one byte changed, modification time put back: the .nupkg and its .sha512 are untouched.
         string dll = Path.Combine(packages["NUGET_PACKAGES"]!, "acme.widgets", LocalPackages.SignedByAcme, "lib", "net10.0", "Acme.Widgets.dll");
@@ -194,13 +194,13 @@ public sealed class InitAndTrustCommandTests(PackagedBuildSigning product)
         File.SetLastWriteTimeUtc(dll, modified);
 
         // Without deep mode the change goes unnoticed (docs/threat-model.md); with it, restore and build fail naming the file.
-        AssertVerifiedAndAllowed(product.Dotnet(project, packages, "restore", app, "-v:n"), assets, 1);
+        RestoreAssertions.AssertVerifiedAndAllowed(product.Dotnet(project, packages, "restore", app, "-v:n"), 1, assets);
         foreach (string[] command in new[] { new[] { "restore", app, "-v:n" }, new[] { "build", app, "--no-restore", "-v:n" } })
         {
             var deep = product.Dotnet(project, packages, [.. command, "-p:BuildSigningVerifyExtractedFiles=true"]);
             Assert.True(deep.ExitCode != 0, deep.ToString());
             Assert.Equal([$"error BS4039: Package 'Acme.Widgets {LocalPackages.SignedByAcme}': the extracted file '{dll}' is not its entry 'lib/net10.0/Acme.Widgets.dll'"],
-                ErrorLines(deep).Select(e => e[..e.IndexOf(" of the verified", StringComparison.Ordinal)]).ToList());
+                RestoreAssertions.ErrorLines(deep).Select(e => e[..e.IndexOf(" of the verified", StringComparison.Ordinal)]).ToList());
         }
         Assert.False(File.Exists(Path.Combine(project, "src", "App", "bin", "Debug", "net10.0", "App.dll")));
     }
@@ -208,30 +208,4 @@ public sealed class InitAndTrustCommandTests(PackagedBuildSigning product)
     private ProcessResult BuildSign(string workingDirectory, params string[] arguments) =>
         ProcessRunner.Run(Path.Combine(product.ToolPath, "buildsign"), arguments, workingDirectory, product.Environment(), TimeSpan.FromMinutes(5));
 
-    private static string WriteProject(string root, string name, IEnumerable<(string Id, string Version)> packages)
-    {
-        string directory = Directory.CreateDirectory(Path.Combine(root, "src", name)).FullName;
-        File.WriteAllText(Path.Combine(directory, "Class1.cs"), $"namespace {name} {{ public static class Class1 {{ public static int One() => 1; }} }}\n");
-        string references = string.Concat(packages.Select(p => $"""    <PackageReference Include="{p.Id}" Version="{p.Version}" />""" + "\n"));
-        File.WriteAllText(Path.Combine(directory, name + ".csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-              </PropertyGroup>
-              <ItemGroup>
-            {references}  </ItemGroup>
-            </Project>
-            """);
-        return directory;
-    }
-
-    private static void AssertVerifiedAndAllowed(ProcessResult result, string assetsFile, int packages)
-    {
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.DoesNotContain("error BS", result.Output);
-        Assert.Matches($@"BuildSigning: verified {packages} packages of {Regex.Escape(assetsFile)} against the trust policy \([^)]*\): {packages} allowed, 0 rejected, 0 audit warnings", result.Output);
-    }
-
-    private static List<string> ErrorLines(ProcessResult result) =>
-        Regex.Matches(result.Output, @"error BS\d{4}: [^\r\n]*").Select(m => m.Value.TrimEnd()).Distinct(StringComparer.Ordinal).ToList();
 }

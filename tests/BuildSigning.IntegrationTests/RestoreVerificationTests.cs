@@ -25,7 +25,7 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
     {
         string project = NewProject("restore-nugetorg", NuGetOrgPackages);
         // Newtonsoft.Json, Serilog, Polly and Polly.Core: all repository-signed by nuget.org, with its 2021 and 2024 certificates.
-        AssertVerifiedAndAllowed(Restore(project), packages: 4);
+        RestoreAssertions.AssertVerifiedAndAllowed(Restore(project), packages: 4);
 
         WriteProject(project, [.. NuGetOrgPackages, (LocalPackages.Id, LocalPackages.Unsigned)]);
         var restore = Restore(project);
@@ -48,13 +48,13 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         AssertRejectedOnly(Restore(project), "BS4010", $"'Acme.Widgets {LocalPackages.Unsigned}'");
 
         File.WriteAllText(policy, UnsignedExceptionPolicy(Future));
-        AssertVerifiedAndAllowed(Restore(project), packages: 2);
+        RestoreAssertions.AssertVerifiedAndAllowed(Restore(project), packages: 2);
 
         // Found by walking up from the project, too.
         string parentPolicy = Path.Combine(Path.GetDirectoryName(project)!, "restore-exception-policy", "buildsigning.trust.json");
         string nested = NewProject(Path.Combine("restore-exception-policy", "app"), packages);
         File.Copy(policy, parentPolicy);
-        AssertVerifiedAndAllowed(Restore(nested), packages: 2);
+        RestoreAssertions.AssertVerifiedAndAllowed(Restore(nested), packages: 2);
 
         File.WriteAllText(policy, UnsignedExceptionPolicy(Past));
         var expired = Restore(project);
@@ -65,7 +65,7 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         static string Item(string expires) =>
             $"""<BuildSigningAllowUnsigned Include="Acme.Widgets" VersionRange="[1.0.0]" Reason="vendor does not sign; OPS-13" Expires="{expires}" />""";
         WriteProject(project, packages, Item(Future));
-        AssertVerifiedAndAllowed(Restore(project), packages: 2);
+        RestoreAssertions.AssertVerifiedAndAllowed(Restore(project), packages: 2);
 
         WriteProject(project, packages, Item(Past));
         expired = Restore(project);
@@ -82,7 +82,7 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         File.WriteAllText(Path.Combine(project, "buildsigning.trust.json"), UnsignedExceptionPolicy(Future), new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
         Assert.Equal([0xEF, 0xBB, 0xBF], File.ReadAllBytes(Path.Combine(project, "buildsigning.trust.json"))[..3]);
 
-        AssertVerifiedAndAllowed(Restore(project), packages: 2);
+        RestoreAssertions.AssertVerifiedAndAllowed(Restore(project), packages: 2);
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         Assert.Contains(_local.AcmeFingerprint, untrusted.Output);
 
         File.WriteAllText(policy, AuthorSignerPolicy(_local.AcmeFingerprint, allowUntrustedRoot: true));
-        AssertVerifiedAndAllowed(Restore(project), packages: 1);
+        RestoreAssertions.AssertVerifiedAndAllowed(Restore(project), packages: 1);
 
         // The fingerprint alone is not enough for a self-signed certificate unless the policy says so.
         File.WriteAllText(policy, AuthorSignerPolicy(_local.AcmeFingerprint, allowUntrustedRoot: false));
@@ -106,7 +106,7 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         File.Delete(policy);
         string signerItem = $"""<BuildSigningTrustedSigner Include="acme" Kind="author" Fingerprint="{_local.AcmeFingerprint}" HashAlgorithm="SHA256" AllowUntrustedRoot="true" />""";
         WriteProject(project, [(LocalPackages.Id, LocalPackages.SignedByAcme)], signerItem);
-        AssertVerifiedAndAllowed(Restore(project), packages: 1);
+        RestoreAssertions.AssertVerifiedAndAllowed(Restore(project), packages: 1);
 
         // Another certificate, with the same package id: not trusted.
         WriteProject(project, [(LocalPackages.Id, LocalPackages.SignedByMallory)], signerItem);
@@ -121,7 +121,7 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
     {
         string project = NewProject("restore-tamper", [(LocalPackages.Id, LocalPackages.ToTamper)]);
         File.WriteAllText(Path.Combine(project, "buildsigning.trust.json"), AuthorSignerPolicy(_local.AcmeFingerprint, allowUntrustedRoot: true));
-        AssertVerifiedAndAllowed(Restore(project), packages: 1);
+        RestoreAssertions.AssertVerifiedAndAllowed(Restore(project), packages: 1);
         Assert.True(File.Exists(Path.Combine(project, "obj", "buildsigning.trust.cache")), "the allowed verdict is cached");
 
         // Same size, same modification time: only the content (and the inode's change time) differ.
@@ -176,7 +176,7 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
 
         var restore = product.Dotnet(root, "restore", Path.Combine(app, "App.csproj"));
         AssertRejectedOnly(restore, "BS4010", $"Package 'Acme.Widgets {LocalPackages.Unsigned}' is unsigned");
-        Assert.Contains($"[{Path.Combine(lib, "Lib.csproj")}]", ErrorLines(restore).Single());
+        Assert.Contains($"[{Path.Combine(lib, "Lib.csproj")}]", RestoreAssertions.ErrorLines(restore).Single());
     }
 
     [Fact]
@@ -191,8 +191,8 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
             </Project>
             """;
         File.WriteAllText(Path.Combine(solution, "Directory.Build.props"), sdkLine);
-        string lib = WriteSolutionProject(solution, "Lib", [(LocalPackages.Id, LocalPackages.Unsigned)]);
-        string app = WriteSolutionProject(solution, "App", [("Newtonsoft.Json", "13.0.3")]);
+        string lib = RestoreAssertions.WriteRepositoryProject(solution, "Lib", [(LocalPackages.Id, LocalPackages.Unsigned)]);
+        string app = RestoreAssertions.WriteRepositoryProject(solution, "App", [("Newtonsoft.Json", "13.0.3")]);
 
         PackagedBuildSigning.Require(product.Dotnet(solution, "new", "sln", "-n", "Widgets", "--format", "sln"));
         PackagedBuildSigning.Require(product.Dotnet(solution, "new", "sln", "-n", "WidgetsX", "--format", "slnx"));
@@ -207,7 +207,7 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         {
             var restore = product.Dotnet(solution, "restore", file, "-v:n");
             AssertRejectedOnly(restore, "BS4010", $"Package 'Acme.Widgets {LocalPackages.Unsigned}' is unsigned");
-            Assert.Contains($"[{libProject}]", ErrorLines(restore).Single());
+            Assert.Contains($"[{libProject}]", RestoreAssertions.ErrorLines(restore).Single());
         }
 
         var build = product.Dotnet(solution, "build", "Widgets.sln", "-v:d");
@@ -221,7 +221,7 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         AssertNotCompiled(lib, noRestore);
 
         // With an exception, the same solution restores (both projects verified) and builds: the checks above were the verification's.
-        WriteSolutionProject(solution, "Lib", [(LocalPackages.Id, LocalPackages.Unsigned)],
+        RestoreAssertions.WriteRepositoryProject(solution, "Lib", [(LocalPackages.Id, LocalPackages.Unsigned)],
             $"""<BuildSigningAllowUnsigned Include="Acme.Widgets" VersionRange="[1.0.0]" Reason="solution test" Expires="{Future}" />""");
         var restored = product.Dotnet(solution, "restore", "Widgets.sln", "-v:n");
         Assert.True(restored.ExitCode == 0, restored.ToString());
@@ -251,7 +251,7 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         (string, string)[] packages = [("Newtonsoft.Json", "13.0.3")];
         string project = NewProject("restore-bad-policy", packages);
         string policy = Path.Combine(project, "buildsigning.trust.json");
-        AssertVerifiedAndAllowed(Restore(project), packages: 1);
+        RestoreAssertions.AssertVerifiedAndAllowed(Restore(project), packages: 1);
 
         // A missing comma after line 3.
         File.WriteAllText(policy, "{\n  \"version\": 1,\n  \"mode\": \"enforce\"\n  \"unsignedExceptions\": []\n}\n");
@@ -374,7 +374,7 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
         var packages = PrivatePackagesFolder("restore-sha512");
         string project = NewProject("restore-sha512", [(LocalPackages.Id, LocalPackages.SignedByAcme)]);
         File.WriteAllText(Path.Combine(project, "buildsigning.trust.json"), AuthorSignerPolicy(_local.AcmeFingerprint, allowUntrustedRoot: true));
-        AssertVerifiedAndAllowed(product.Dotnet(project, packages, "restore", "-v:n"), packages: 1);
+        RestoreAssertions.AssertVerifiedAndAllowed(product.Dotnet(project, packages, "restore", "-v:n"), packages: 1);
 
         string nupkg = Path.Combine(packages["NUGET_PACKAGES"]!, "acme.widgets", LocalPackages.SignedByAcme, $"acme.widgets.{LocalPackages.SignedByAcme}.nupkg");
         string recorded = File.ReadAllText(nupkg + ".sha512");
@@ -390,7 +390,7 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
 
         // NuGet's record back in place: the same package is allowed again.
         File.WriteAllText(nupkg + ".sha512", recorded);
-        AssertVerifiedAndAllowed(product.Dotnet(project, packages, "build", "--no-restore", "-v:n"), packages: 1);
+        RestoreAssertions.AssertVerifiedAndAllowed(product.Dotnet(project, packages, "build", "--no-restore", "-v:n"), packages: 1);
     }
 
     // ---- projects
@@ -423,27 +423,6 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
               </ItemGroup>
             </Project>
             """);
-    }
-
-    private static string WriteSolutionProject(string solution, string name, IEnumerable<(string Id, string Version)> packages, string items = "")
-    {
-        string directory = Directory.CreateDirectory(Path.Combine(solution, "src", name)).FullName;
-        File.WriteAllText(Path.Combine(directory, "Class1.cs"), $"namespace {name} {{ public static class Class1 {{ public static int One() => 1; }} }}\n");
-        string references = string.Concat(packages.Select(p => $"""    <PackageReference Include="{p.Id}" Version="{p.Version}" />""" + "\n"));
-        // BuildSigning comes from the solution folder's Directory.Build.props.
-        File.WriteAllText(Path.Combine(directory, name + ".csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-              </PropertyGroup>
-              <ItemGroup>
-            {references}  </ItemGroup>
-              <ItemGroup>
-                {items}
-              </ItemGroup>
-            </Project>
-            """);
-        return directory;
     }
 
     private static string UnsignedExceptionPolicy(string expires) => $$"""
@@ -485,18 +464,11 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
     private ProcessResult Build(string project, params string[] extra) => product.Dotnet(project, ["build", "-v:d", .. extra]);
 
     /// <summary>Succeeded, and the verification did run: every package of the assets file verified and allowed.</summary>
-    private static void AssertVerifiedAndAllowed(ProcessResult result, int packages)
-    {
-        Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.DoesNotContain("error BS", result.Output);
-        Assert.Matches($@"BuildSigning: verified {packages} packages of \S+ against the trust policy \([^)]*\): {packages} allowed, 0 rejected, 0 audit warnings", result.Output);
-    }
-
     /// <summary>Failed, with exactly one BuildSigning error (one rejected package): <paramref name="code"/>, containing <paramref name="text"/>.</summary>
     private static void AssertRejectedOnly(ProcessResult result, string code, string text)
     {
         AssertFailsWith(result, code, text);
-        var errors = ErrorLines(result);
+        var errors = RestoreAssertions.ErrorLines(result);
         Assert.True(errors.Count == 1, $"expected one BuildSigning error, found {errors.Count}:\n{string.Join('\n', errors)}\n\n{result}");
     }
 
@@ -513,14 +485,11 @@ public sealed class RestoreVerificationTests(PackagedBuildSigning product)
     private static void AssertFailsWith(ProcessResult result, string code, string text)
     {
         Assert.True(result.ExitCode != 0, result.ToString());
-        Assert.True(ErrorLines(result).Any(e => e.StartsWith($"error {code}: ", StringComparison.Ordinal) && e.Contains(text, StringComparison.Ordinal)),
+        Assert.True(RestoreAssertions.ErrorLines(result).Any(e => e.StartsWith($"error {code}: ", StringComparison.Ordinal) && e.Contains(text, StringComparison.Ordinal)),
             $"expected error {code} with \"{text}\":\n{result}");
     }
 
     /// <summary>The distinct BuildSigning errors (MSBuild repeats each in its summary), from "error BSnnnn" to the end of the line.</summary>
-    private static List<string> ErrorLines(ProcessResult result) =>
-        Regex.Matches(result.Output, @"error BS\d{4}: [^\r\n]*").Select(m => m.Value.TrimEnd()).Distinct(StringComparer.Ordinal).ToList();
-
     /// <summary>
     /// The build stopped before the compiler for every project under <paramref name="directory"/>: no CoreCompile of theirs
     /// (at detailed verbosity) and no assembly in their bin or obj folders.
