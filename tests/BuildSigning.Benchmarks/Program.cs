@@ -23,6 +23,12 @@ namespace BuildSigning.Benchmarks;
 ///                                                        one build does; prints the median open and sign times over the repetitions
 ///   gate DIR [--repeat N]                                signs DIR (once), approves it with two more keys, then times OutputVerifier.Verify
 ///                                                        and GateEvaluator.Evaluate with a 2-of-3 policy (the deployment gate)
+///   sign-noop DIR [--files N] [--packages P] [--repeat R]
+///                                                        writes N files of 4 KiB, signs them with SBOMs and provenance over a synthetic
+///                                                        restore of P packages, then times signing again with nothing changed: the
+///                                                        fast path (saved state) and the full path (issue 15, "Cost at scale")
+///   verify-profile DIR --key PUB                         where OutputVerifier.Verify of a signed folder spends its time (scan, hashing,
+///                                                        file statements, further attestations), then the whole verification
 ///   bdn [BenchmarkDotNet arguments]                      the in-process BenchmarkDotNet suites (Benchmarks/*.cs)
 /// Each whole-process mode prints one "result key=value ..." line; times are wall-clock seconds inside the process.
 /// </summary>
