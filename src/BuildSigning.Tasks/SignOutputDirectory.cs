@@ -23,6 +23,10 @@ public sealed class SignOutputDirectory : AttestingTask
         var key = ResolveKey();
         var attestations = AttestationOptions(Kind);
         var warnings = new List<Diagnostic>();
+        // What the documents would say apart from the files (made for no files: costs what the packages cost, not the
+        // files). With it, an unchanged folder is recognised from one scan without building the documents.
+        var fingerprintWarnings = new List<Diagnostic>();
+        string? attestationInputs = attestations is null ? null : BuildAttestations.InputFingerprint(attestations, fingerprintWarnings);
         var request = new OutputSigningRequest(
             Directory,
             new OutputDescription(Kind, ProjectName ?? "", NullIfEmpty(Configuration), NullIfEmpty(TargetFramework), NullIfEmpty(RuntimeIdentifier)),
@@ -34,11 +38,12 @@ public sealed class SignOutputDirectory : AttestingTask
             AllowExternalLinks = AllowExternalLinks,
             Algorithms = attestations is null ? DigestAlgorithms.Sha256 : DigestAlgorithms.Sha256 | DigestAlgorithms.Sha1,
             Attestations = attestations is null ? null : (names, digests) => BuildAttestations.ForFiles(attestations, names, digests, warnings),
+            AttestationInputs = attestationInputs,
         };
         Cancellation.ThrowIfCancellationRequested();
         var result = OutputSigner.Sign(request, key);
 
-        foreach (var warning in warnings) LogWarning(warning);
+        foreach (var warning in result.UpToDate ? fingerprintWarnings : warnings) LogWarning(warning);
         // Only a publish folder carries one project's SBOMs and provenance; shared build output folders are common and fine.
         if (result.PreviousProject is { } previous && Kind == OutputDescription.PublishKind) LogWarning(Warnings.OutputShared(Directory, previous, ProjectName ?? ""));
         WrittenFiles = result.AllFiles.Select(f => (ITaskItem)new Microsoft.Build.Utilities.TaskItem(f)).ToArray();
@@ -46,6 +51,10 @@ public sealed class SignOutputDirectory : AttestingTask
         if (result.BundlesWritten.Count > 0)
         {
             Log.LogMessage(MessageImportance.Normal, $"BuildSigning: signed {result.FileCount} files in {Directory} with key {key.Id.Hex} ({result.FilesRead} read, {result.BundlesWritten.Count} bundle(s) written)");
+        }
+        else if (result.UpToDate)
+        {
+            Log.LogMessage(MessageImportance.Normal, $"BuildSigning: {Directory} is unchanged since it was signed; its {result.FileCount} files keep their signature (nothing read or re-verified).");
         }
         else
         {

@@ -23,6 +23,12 @@ namespace BuildSigning.Benchmarks;
 ///                                                        one build does; prints the median open and sign times over the repetitions
 ///   gate DIR [--repeat N]                                signs DIR (once), approves it with two more keys, then times OutputVerifier.Verify
 ///                                                        and GateEvaluator.Evaluate with a 2-of-3 policy (the deployment gate)
+///   sign-noop DIR [--files N] [--packages P] [--repeat R]
+///                                                        writes N files of 4 KiB, signs them with SBOMs and provenance over a synthetic
+///                                                        restore of P packages, then times signing again with nothing changed: the
+///                                                        fast path (saved state) and the full path (issue 15, "Cost at scale")
+///   verify-profile DIR --key PUB                         where OutputVerifier.Verify of a signed folder spends its time (scan, hashing,
+///                                                        file statements, further attestations), then the whole verification
 ///   bdn [BenchmarkDotNet arguments]                      the in-process BenchmarkDotNet suites (Benchmarks/*.cs)
 /// Each whole-process mode prints one "result key=value ..." line; times are wall-clock seconds inside the process.
 /// </summary>
@@ -46,6 +52,8 @@ public static class Program
                 "verify-deps" => VerifyDependencies(rest),
                 "sbom" => Sbom(rest),
                 "gate" => Gate(rest),
+                "verify-profile" => VerifyProfile(rest),
+                "sign-noop" => SignNoOp(rest),
                 "bdn" => RunBenchmarkDotNet(rest),
                 "sign-key" => SignWithKey(rest),
                 _ => Usage(args[0]),
@@ -204,6 +212,111 @@ public static class Program
         gateTimes.Sort();
         foreach (var signer in signers) signer.Dispose();
         Console.WriteLine(Invariant($"result mode=gate verifyMedian={verifyTimes[verifyTimes.Count / 2]:F3} gateMedian={gateTimes[gateTimes.Count / 2]:F3} verifyMin={verifyTimes[0]:F3} gateMin={gateTimes[0]:F3}"));
+        return 0;
+    }
+
+    /// <summary>
+    /// The signing of an unchanged publish folder, in process (what BuildSigningSignPublishOutput costs without MSBuild): N files
+    /// of 4 KiB, SBOMs and provenance over a synthetic restore of P packages, signed once, then signed again R times with
+    /// nothing changed, with the saved state (fast path) and without it (the full path: digest cache, documents, verification).
+    /// </summary>
+    private static int SignNoOp(string[] args)
+    {
+        string dir = Path.GetFullPath(Positional(args, "sign-noop DIR [--files N] [--packages P] [--repeat R]"));
+        int files = int.Parse(Option(args, "--files") ?? "20000", CultureInfo.InvariantCulture);
+        int packages = int.Parse(Option(args, "--packages") ?? "40", CultureInfo.InvariantCulture);
+        int repeat = int.Parse(Option(args, "--repeat") ?? "3", CultureInfo.InvariantCulture);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        string output = Path.Combine(dir, "publish");
+        var random = new Random(7);
+        byte[] content = new byte[4096];
+        for (int i = 0; i < files; i++)
+        {
+            random.NextBytes(content);
+            string path = Path.Combine(output, $"d{i % 200:D3}", $"f{i:D6}.bin");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, content);
+        }
+        string assets = SyntheticRestore.Generate(Path.Combine(dir, "restore"), packages, seed: 7);
+        string keyPath = Path.Combine(dir, "key.pem");
+        BuildSigning.Core.Keys.KeyGenerator.WriteKeyPair(BuildSigning.Core.Keys.KeyKind.EcdsaP256, keyPath, keyPath + ".pub", password: null, overwrite: true);
+        using var key = BuildSigning.Core.Keys.SigningKeyLoader.Load(new BuildSigning.Core.Keys.SigningKeyOptions(keyPath));
+        string cache = Path.Combine(Directory.CreateDirectory(Path.Combine(dir, "obj")).FullName, "publish.digests");
+
+        var options = new BuildSigning.Core.Outputs.BuildAttestationOptions
+        {
+            AssetsFile = assets,
+            Sbom = SyntheticRestore.SbomInputFor("net10.0"),
+            Provenance = new BuildSigning.Core.Provenance.ProvenanceInput
+            {
+                Command = "publish",
+                ProjectPath = Path.Combine(dir, "App.csproj"),
+                TargetFramework = "net10.0",
+                SdkVersion = "10.0.100",
+                Builder = new BuildSigning.Core.Provenance.BuilderInfo("https://example.com/local", "local", null),
+                ToolVersion = "0.1.0",
+            },
+            Environment = _ => null,
+        };
+        (double Seconds, BuildSigning.Core.Outputs.OutputSigningResult Result) SignOnce(bool fastPath)
+        {
+            if (!fastPath) File.Delete(cache + ".state");
+            var stopwatch = Stopwatch.StartNew();
+            var warnings = new List<BuildSigning.Core.Diagnostics.Diagnostic>();
+            // As the task does: the attestation input fingerprint is made on every run (its cost grows with the packages).
+            string inputs = BuildSigning.Core.Outputs.BuildAttestations.InputFingerprint(options, warnings);
+            var result = BuildSigning.Core.Outputs.OutputSigner.Sign(new BuildSigning.Core.Outputs.OutputSigningRequest(output,
+                new BuildSigning.Core.Outputs.OutputDescription(BuildSigning.Core.Outputs.OutputDescription.PublishKind, "App.csproj"), null, cache)
+            {
+                Algorithms = DigestAlgorithms.Sha256 | DigestAlgorithms.Sha1,
+                Attestations = (names, digests) => BuildSigning.Core.Outputs.BuildAttestations.ForFiles(options, names, digests, warnings),
+                AttestationInputs = inputs,
+            }, key);
+            return (stopwatch.Elapsed.TotalSeconds, result);
+        }
+
+        double first = SignOnce(fastPath: false).Seconds;
+        Thread.Sleep(2500); // past the racy window of the files and the bundles just written
+        SignOnce(fastPath: false); // saves a state whose stamps are all settled
+        var fast = new List<double>();
+        var full = new List<double>();
+        bool allUpToDate = true;
+        for (int i = 0; i < repeat; i++)
+        {
+            var (seconds, result) = SignOnce(fastPath: true);
+            allUpToDate &= result.UpToDate;
+            fast.Add(seconds);
+            full.Add(SignOnce(fastPath: false).Seconds);
+        }
+        fast.Sort();
+        full.Sort();
+        long attestationBytes = Directory.GetFiles(Path.Combine(output, ".buildsigning")).Sum(f => new FileInfo(f).Length);
+        Console.WriteLine(Invariant($"result mode=sign-noop files={files} packages={packages} first={first:F3} fullNoOpMedian={full[repeat / 2]:F3} fastNoOpMedian={fast[repeat / 2]:F3} fastUsPerFile={fast[repeat / 2] * 1e6 / files:F1} upToDate={allUpToDate} attestationMB={attestationBytes / 1e6:F1}"));
+        return allUpToDate ? 0 : 1;
+    }
+
+    /// <summary>Where `buildsign verify` of a signed folder spends its time: each phase timed on its own, then the whole.</summary>
+    private static int VerifyProfile(string[] args)
+    {
+        string dir = Path.GetFullPath(Positional(args, "verify-profile DIR --key PUB"));
+        var key = BuildSigning.Core.Keys.VerificationKey.FromFile(Option(args, "--key") ?? throw new ArgumentException("--key PUB"));
+        string attestations = Path.Combine(dir, ".buildsigning");
+        var stopwatch = Stopwatch.StartNew();
+        double Lap() { double t = stopwatch.Elapsed.TotalSeconds; stopwatch.Restart(); return t; }
+        var tree = BuildSigning.Core.Outputs.OutputTree.Scan(dir, null);
+        double scan = Lap();
+        var digests = FileDigester.DigestFiles(tree.Files.Select(f => Path.Combine(dir, f)).ToArray());
+        double hash = Lap();
+        var bundles = Directory.GetFiles(attestations, "*.sigstore.json");
+        long bundleBytes = bundles.Sum(b => new FileInfo(b).Length);
+        var fileBundles = bundles.Where(b => Path.GetFileName(b).StartsWith("files", StringComparison.Ordinal)).ToArray();
+        foreach (string b in fileBundles) BuildSigning.Core.Attestations.BundleVerifier.VerifyStatement(b, [key]);
+        double fileStatements = Lap();
+        foreach (string b in bundles.Except(fileBundles)) BuildSigning.Core.Attestations.BundleVerifier.VerifyStatement(b, [key]);
+        double otherStatements = Lap();
+        var report = BuildSigning.Core.Outputs.OutputVerifier.Verify(dir, [key]);
+        double whole = Lap();
+        Console.WriteLine(Invariant($"result mode=verify-profile files={tree.Files.Count} ok={report.Succeeded} bundles={bundles.Length} bundleMB={bundleBytes / 1e6:F1} scan={scan:F3} hash={hash:F3} fileStatements={fileStatements:F3} otherStatements={otherStatements:F3} verify={whole:F3} digests={digests.Count}"));
         return 0;
     }
 

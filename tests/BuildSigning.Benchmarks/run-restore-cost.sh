@@ -146,6 +146,9 @@ fi
 
 # ---- 2. at scale
 if [[ "$skip" != *,scale,* ]]; then
+  # A package folder of its own: every build of this clone packs the same version, and a shared ~/.nuget/packages would
+  # keep serving whichever build of it was extracted there first.
+  export NUGET_PACKAGES="$work/scale-packages"
   out "## Publish of N files of 4 KiB, nothing changed; buildsign verify vs sha256sum"
   out ""
   out "| files | publish plain | publish BuildSigning | ratio | BuildSigningSignPublishOutput | per file | buildsign verify | sha256sum -c (one process) | ratio |"
@@ -193,6 +196,7 @@ EOF
     per_file="$(awk -v t="${target_ms:-0}" -v n="$n" 'BEGIN { printf "%.0f", t * 1000 / n }')"
     out "| $n | $(med "scale.$n.plain") s | $(med "scale.$n.buildsigning") s | $(ratio "$(med "scale.$n.buildsigning")" "$(med "scale.$n.plain")")x | ${target_ms:-?} ms | $per_file us | $(med "verify.$n") s | $(med "sha256sum.$n") s | $(ratio "$(med "verify.$n")" "$(med "sha256sum.$n")")x |"
   done
+  unset NUGET_PACKAGES
   out ""
 fi
 out "Load average at the end: $(loadavg)."

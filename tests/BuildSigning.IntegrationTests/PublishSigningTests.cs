@@ -100,6 +100,27 @@ public sealed class PublishSigningTests(PackagedBuildSigning product)
         Assert.DoesNotContain("bundle(s) written", second.Output);
         Assert.Contains("files keep their signature", second.Output);
 
+        // Once every file is older than the racy window of the last signing's scan, an unchanged publish ends after one scan:
+        // the state saved beside the digest cache matches, nothing is hashed, built or verified again.
+        Thread.Sleep(TimeSpan.FromSeconds(2.5));
+        PackagedBuildSigning.Require(product.Dotnet(project, "publish", "-c", "Release", "-o", publish));
+        var third = PackagedBuildSigning.Require(product.Dotnet(project, "publish", "-c", "Release", "-o", publish, "-v:n"));
+        Assert.Contains(third.Output.Split('\n'), line => line.Contains("unchanged since it was signed", StringComparison.Ordinal) && line.Contains(publish, StringComparison.Ordinal));
+        Assert.Equal(firstBytes, File.ReadAllBytes(bundle));
+        Assert.Equal(0, product.BuildSign("verify", publish, "--key", product.DevelopmentPublicKey).ExitCode);
+
+        // A published file rewritten with its old size and time is noticed (its change time and inode differ): signed again.
+        string dll = Directory.GetFiles(publish, "*.dll").First();
+        byte[] content = File.ReadAllBytes(dll);
+        DateTime dllTime = File.GetLastWriteTimeUtc(dll);
+        content[^1] ^= 0x01;
+        File.WriteAllBytes(dll, content);
+        File.SetLastWriteTimeUtc(dll, dllTime);
+        var fourth = PackagedBuildSigning.Require(product.Dotnet(project, "publish", "-c", "Release", "-o", publish, "-v:n"));
+        Assert.DoesNotContain(fourth.Output.Split('\n'), line => line.Contains("unchanged since", StringComparison.Ordinal) && line.Contains(publish, StringComparison.Ordinal));
+        Assert.Contains("bundle(s) written", fourth.Output);
+        Assert.Equal(0, product.BuildSign("verify", publish, "--key", product.DevelopmentPublicKey).ExitCode);
+
         File.AppendAllText(Path.Combine(project, "Program.cs"), "\n// a change that alters the compiled assembly\nclass Changed { }\n");
         PackagedBuildSigning.Require(product.Dotnet(project, "publish", "-c", "Release", "-o", publish));
         Assert.NotEqual(firstBytes, File.ReadAllBytes(bundle));

@@ -81,14 +81,22 @@ public sealed class DigestCache
     /// Digests the files, reading only those whose stamp (size, mtime, ctime, inode) changed. What is saved is what this run asked
     /// for (over all calls): files no longer asked for are forgotten.
     /// </summary>
-    public IReadOnlyList<FileDigest> DigestFiles(IReadOnlyList<string> paths, DigestAlgorithms algorithms, out int filesRead)
+    public IReadOnlyList<FileDigest> DigestFiles(IReadOnlyList<string> paths, DigestAlgorithms algorithms, out int filesRead) =>
+        DigestFiles(paths, null, algorithms, out filesRead);
+
+    /// <summary>
+    /// As above, with the stamps a scan just took (same order; null: take them here), so a file that is not read costs no
+    /// further stat. Files that are read are stamped again afterwards, so a change while reading is never cached.
+    /// </summary>
+    internal IReadOnlyList<FileDigest> DigestFiles(IReadOnlyList<string> paths, IReadOnlyList<FileStamp?>? knownStamps, DigestAlgorithms algorithms, out int filesRead)
     {
         var results = new FileDigest?[paths.Count];
         var stamps = new FileStamp?[paths.Count];
         var toRead = new List<int>();
+        bool known = knownStamps is not null && knownStamps.Count == paths.Count;
         for (int i = 0; i < paths.Count; i++)
         {
-            stamps[i] = FileStamp.Get(paths[i]);
+            stamps[i] = known ? knownStamps![i] : FileStamp.Get(paths[i]);
             if ((_used.TryGetValue(paths[i], out var entry) || _entries.TryGetValue(paths[i], out entry)) && entry.Matches(stamps[i], algorithms))
             {
                 results[i] = new FileDigest(paths[i], entry.Stamp.Length, entry.Sha256, entry.Sha1, entry.Sha512);
@@ -102,11 +110,14 @@ public sealed class DigestCache
         var fresh = FileDigester.DigestFiles(toRead.Select(i => paths[i]).ToArray(), algorithms);
         for (int k = 0; k < toRead.Count; k++) results[toRead[k]] = fresh[k];
 
+        var read = new bool[paths.Count];
+        foreach (int i in toRead) read[i] = true;
         for (int i = 0; i < paths.Count; i++)
         {
             var d = results[i]!;
-            // A file rewritten while we hashed it gets a new stamp; caching the old stamp would hide that change.
-            if (stamps[i] is { } stamp && FileStamp.Get(paths[i]) == stamp && stamp.Length == d.Length)
+            // A file rewritten while we hashed it gets a new stamp; caching the old stamp would hide that change. A file not
+            // read keeps the entry its stamp matched.
+            if (stamps[i] is { } stamp && (!read[i] || FileStamp.Get(paths[i]) == stamp) && stamp.Length == d.Length)
             {
                 _used[paths[i]] = new Entry(stamp, d.Sha256, d.Sha1, d.Sha512);
             }

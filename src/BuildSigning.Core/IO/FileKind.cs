@@ -136,7 +136,7 @@ public static class FileKind
     private const uint StatxType = 0x1;
     private const int ENOENT = 2, ENOTDIR = 20;
 
-    private static EntryKind KindOf(int mode) => (mode & 0xF000) switch
+    internal static EntryKind KindOf(int mode) => (mode & 0xF000) switch
     {
         0x8000 => EntryKind.RegularFile,
         0x4000 => EntryKind.Directory,

@@ -43,6 +43,39 @@ internal readonly record struct FileStatus(bool IsDirectory, uint OwnerId, UnixF
         }
     }
 
+    /// <summary>
+    /// The entry itself, links not followed (lstat), in one statx call: its kind and, for a regular file, its stamp.
+    /// False where statx is unavailable or the call failed for a reason other than a missing entry (callers fall back).
+    /// </summary>
+    public static bool TryGetEntry(string path, out EntryKind kind, out FileStamp? stamp)
+    {
+        kind = EntryKind.Missing;
+        stamp = null;
+        if (!OperatingSystem.IsLinux() || s_unavailable || !BitConverter.IsLittleEndian) return false;
+        try
+        {
+            Span<byte> buffer = stackalloc byte[256];
+            if (Statx(AtFdCwd, path, AtSymlinkNoFollow, Wanted, ref MemoryMarshal.GetReference(buffer)) != 0)
+            {
+                return Marshal.GetLastPInvokeError() is ENOENT or ENOTDIR;
+            }
+            uint mask = BinaryPrimitives.ReadUInt32LittleEndian(buffer);
+            if ((mask & Wanted) != Wanted) return false;
+            kind = FileKind.KindOf(BinaryPrimitives.ReadUInt16LittleEndian(buffer[28..]));
+            if (kind == EntryKind.RegularFile)
+            {
+                stamp = new FileStamp((long)BinaryPrimitives.ReadUInt64LittleEndian(buffer[40..]), Ticks(buffer[112..]), Ticks(buffer[96..]),
+                    (long)BinaryPrimitives.ReadUInt64LittleEndian(buffer[32..]));
+            }
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or MarshalDirectiveException)
+        {
+            s_unavailable = true;
+            return false;
+        }
+    }
+
     /// <summary>The effective user id of this process (Unix), or null where it cannot be asked.</summary>
     public static uint? CurrentUserId()
     {
@@ -66,6 +99,7 @@ internal readonly record struct FileStatus(bool IsDirectory, uint OwnerId, UnixF
     // struct statx has the same layout on every Linux architecture (that is its point): stx_uid at 20, stx_mode at 28,
     // stx_ino at 32, stx_size at 40, stx_ctime at 96, stx_mtime at 112 (timestamps: tv_sec int64, tv_nsec uint32); 256 bytes.
     private const int AtFdCwd = -100;
+    private const int AtSymlinkNoFollow = 0x100;
     private const int ENOENT = 2, ENOTDIR = 20;
     private const uint StatxType = 0x1, StatxMode = 0x2, StatxUid = 0x8, StatxMtime = 0x40, StatxCtime = 0x80, StatxIno = 0x100, StatxSize = 0x200;
     private const uint Wanted = StatxType | StatxMode | StatxUid | StatxMtime | StatxCtime | StatxIno | StatxSize;

@@ -17,4 +17,23 @@ public sealed record AttestationDocument(
     string PredicateType,
     JsonObject Predicate,
     IReadOnlyList<string> VolatilePaths,
-    bool WriteDocument);
+    bool WriteDocument)
+{
+    /// <summary>A copy of the predicate without its volatile fields: what decides whether an older signature still says the same.</summary>
+    internal static JsonObject StablePredicate(JsonObject predicate, IReadOnlyList<string> volatilePaths)
+    {
+        var copy = (JsonObject)predicate.DeepClone();
+        foreach (string path in volatilePaths) Remove(copy, path.Split('/'));
+        return copy;
+    }
+
+    private static void Remove(JsonObject node, string[] path)
+    {
+        for (int i = 0; i < path.Length - 1; i++)
+        {
+            if (node[path[i]] is not JsonObject child) return;
+            node = child;
+        }
+        node.Remove(path[^1]);
+    }
+}

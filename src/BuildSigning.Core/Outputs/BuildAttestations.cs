@@ -46,6 +46,32 @@ public static class BuildAttestations
         return Create(options, files, warnings);
     }
 
+    /// <summary>
+    /// A fingerprint of everything the documents would say apart from the files they list and their volatile fields (creation
+    /// times, run ids): the documents are made for an empty file list, so everything they read (the assets file, the packages'
+    /// folders, the source commit, the builder, the environment) is read again, at a cost that grows with the packages, not the
+    /// files. Two builds with equal fingerprints and equal files make documents that differ at most in volatile fields.
+    /// </summary>
+    public static string InputFingerprint(BuildAttestationOptions options, ICollection<Diagnostic> warnings)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var document in Create(options, [], warnings))
+        {
+            var stable = AttestationDocument.StablePredicate(document.Predicate, document.VolatilePaths);
+            var entry = new JsonObject
+            {
+                ["name"] = document.Name,
+                ["predicateType"] = document.PredicateType,
+                ["writeDocument"] = document.WriteDocument,
+                ["volatile"] = new JsonArray([.. document.VolatilePaths.Select(p => (JsonNode?)JsonValue.Create(p))]),
+                ["predicate"] = stable,
+            };
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(entry.ToJsonString()));
+            hash.AppendData("\n"u8);
+        }
+        return Hex.Lower(hash.GetHashAndReset());
+    }
+
     public static IReadOnlyList<AttestationDocument> Create(BuildAttestationOptions options, IReadOnlyList<SbomFile>? files, ICollection<Diagnostic> warnings)
     {
         var documents = new List<AttestationDocument>();

@@ -31,6 +31,17 @@ public sealed record OutputSigningRequest(
 
     /// <summary>Sign links to files outside the directory (their target and its content) instead of refusing them.</summary>
     public bool AllowExternalLinks { get; init; }
+
+    /// <summary>
+    /// A fingerprint of everything <see cref="Attestations"/> makes apart from the covered files and volatile fields (see
+    /// <see cref="BuildAttestations.InputFingerprint"/>). With it, and a <see cref="DigestCacheFile"/>, a signing whose every
+    /// input is unchanged ends after one scan of the folder (see <see cref="OutputSigningResult.UpToDate"/>); without it, a
+    /// signing with attestations always takes the full path.
+    /// </summary>
+    public string? AttestationInputs { get; init; }
+
+    /// <summary>Files changed this close to a scan are not trusted to keep their stamp (tests set it to zero).</summary>
+    internal TimeSpan RacyWindow { get; init; } = SigningState.DefaultRacyWindow;
 }
 
 public sealed record OutputSigningResult(
@@ -46,6 +57,12 @@ public sealed record OutputSigningResult(
 
     /// <summary>Subfolders left out because each holds a valid signature of its own by the same key.</summary>
     public IReadOnlyList<string> SignedDirectories { get; init; } = [];
+
+    /// <summary>
+    /// Every input and every file in .buildsigning/ matched the state the last signing saved: the result was taken from it
+    /// without hashing a file, building a document or verifying a signature.
+    /// </summary>
+    public bool UpToDate { get; init; }
 
     public IEnumerable<string> AllFiles => BundlesWritten.Concat(BundlesUnchanged).Append(ManifestPath).Concat(Documents);
 }
@@ -67,18 +84,47 @@ public static class OutputSigner
         Directory.CreateDirectory(attestationDirectory);
 
         using var directoryLock = DirectoryLock.Acquire(attestationDirectory);
-        string? previousProject = SignedProject(attestationDirectory);
 
-        var cache = DigestCache.Load(request.DigestCacheFile);
+        var lazyCache = new Lazy<DigestCache>(() => DigestCache.Load(request.DigestCacheFile));
         var requested = SignedOutputLayout.ExcludedInside(root, request.ExcludedDirectories);
+        long scannedTicks = DateTime.UtcNow.Ticks;
         // A subfolder is left out as signed on its own only when its signature verifies with this key now: a copied or
         // empty .buildsigning/ must not hide files from this signature.
         var tree = OutputTree.Scan(root, requested.Select(e => SignedOutputLayout.FullPath(root, e)),
-            subdirectory => VerifiesOnItsOwn(subdirectory, key, cache));
+            subdirectory => VerifiesOnItsOwn(subdirectory, key, lazyCache.Value));
         RefuseWhatCannotBeSigned(root, tree, request.AllowExternalLinks);
 
+        // Nothing changed since the last signing (its state says so, and .buildsigning/ still holds what it wrote): done.
+        string? statePath = SigningState.PathFor(request.DigestCacheFile);
+        string? inputs = statePath is null ? null : SigningState.Fingerprint(root, request, key, requested, tree);
+        if (statePath is not null && inputs is not null && SigningState.TryLoad(statePath) is { } state
+            && !SigningState.AnyRacy(tree, state.ScannedTicks, request.RacyWindow) && state.Matches(inputs, attestationDirectory, request.RacyWindow, out var restamped))
+        {
+            try
+            {
+                restamped?.Save(statePath);
+            }
+            catch (BuildSigningException)
+            {
+                // Only a saving of work: the next run reads those files again.
+            }
+            string Full(SigningState.Output o) => Path.Combine(attestationDirectory, o.Name);
+            return new OutputSigningResult(state.FileCount, 0, [],
+                state.Outputs.Where(o => o.Role == SigningState.Role.Bundle).Select(Full).ToArray(),
+                SignedOutputLayout.ManifestPath(root),
+                state.Outputs.Where(o => o.Role == SigningState.Role.Document).Select(Full).ToArray())
+            {
+                SignedDirectories = tree.SubdirectoriesWithSignatures,
+                UpToDate = true,
+            };
+        }
+        // From here on the folder may change: a state left from before must not describe it.
+        if (statePath is not null) AtomicFile.TryDelete(statePath);
+
+        string? previousProject = SignedProject(attestationDirectory);
+        var cache = lazyCache.Value;
         var names = tree.Files;
-        var digests = cache.DigestFiles(names.Select(n => SignedOutputLayout.FullPath(root, n)).ToArray(), request.Algorithms | DigestAlgorithms.Sha256, out int filesRead);
+        var digests = cache.DigestFiles(names.Select(n => SignedOutputLayout.FullPath(root, n)).ToArray(), tree.Stamps, request.Algorithms | DigestAlgorithms.Sha256, out int filesRead);
         var subjects = names.Select((n, i) => new Subject(n, digests[i].Sha256Hex)).ToArray();
 
         byte[] manifest = SignedOutputLayout.FormatManifest(subjects.Select(s => (s.Name, s.Sha256Hex)));
@@ -131,6 +177,13 @@ public static class OutputSigner
         if (written.Count == 0) current = current.Append(Path.Combine(attestationDirectory, Gate.ApprovalLayout.DirectoryName));
         DeleteStaleEntries(attestationDirectory, current);
         if (request.DigestCacheFile is { Length: > 0 } cacheFile) cache.Save(cacheFile);
+        if (statePath is not null && inputs is not null)
+        {
+            SigningState.Save(statePath, inputs, scannedTicks, subjects.Length, attestationDirectory,
+                written.Concat(unchanged).Select(p => (p, SigningState.Role.Bundle))
+                    .Concat(documentPaths.Select(p => (p, SigningState.Role.Document)))
+                    .Append((manifestPath, SigningState.Role.Manifest)));
+        }
         return new OutputSigningResult(subjects.Length, filesRead, written, unchanged, manifestPath, documentPaths)
         {
             PreviousProject = previousProject is not null && !string.IsNullOrEmpty(request.Description.Project)
@@ -239,22 +292,8 @@ public static class OutputSigner
             }
         }
 
-        private static byte[] Stable(InTotoStatement statement, IReadOnlyList<string> volatilePaths)
-        {
-            var predicate = (JsonObject)statement.Predicate.DeepClone();
-            foreach (string path in volatilePaths) Remove(predicate, path.Split('/'));
-            return (statement with { Predicate = predicate }).ToJsonBytes();
-        }
-
-        private static void Remove(JsonObject node, string[] path)
-        {
-            for (int i = 0; i < path.Length - 1; i++)
-            {
-                if (node[path[i]] is not JsonObject child) return;
-                node = child;
-            }
-            node.Remove(path[^1]);
-        }
+        private static byte[] Stable(InTotoStatement statement, IReadOnlyList<string> volatilePaths) =>
+            (statement with { Predicate = AttestationDocument.StablePredicate(statement.Predicate, volatilePaths) }).ToJsonBytes();
     }
 
     /// <summary>.buildsigning/ belongs to BuildSigning: whatever this signing did not produce is from an older one, or planted.</summary>

@@ -35,6 +35,12 @@ public sealed class OutputTree
     public required IReadOnlyList<UnsupportedEntry> Unsupported { get; init; }
 
     /// <summary>
+    /// The stamp of each of <see cref="Files"/> (same order) as the scan saw it, taken by the same call that told its kind
+    /// (a link's is its target's); null where it could not be taken. Lets a digest cache and the signing state skip a second stat.
+    /// </summary>
+    internal IReadOnlyList<FileStamp?> Stamps { get; init; } = [];
+
+    /// <summary>
     /// Scans root, leaving out its own .buildsigning/ and the excluded directories. A subfolder holding its own
     /// .buildsigning/ is listed and not entered when <paramref name="leaveOutSignedSubdirectory"/> says so (given its full
     /// path); otherwise its files are part of this output like any other.
@@ -51,7 +57,7 @@ public sealed class OutputTree
         };
         excluded.Remove(fullRoot);
 
-        var files = new List<string>();
+        var files = new List<(string Name, FileStamp? Stamp)>();
         var links = new List<OutputLink>();
         var external = new List<OutputLink>();
         var empty = new List<string>();
@@ -69,7 +75,13 @@ public sealed class OutputTree
             {
                 any = true;
                 string name = SignedOutputLayout.RelativeName(fullRoot, path);
-                switch (FileKind.Of(path))
+                // One lstat per entry: its kind and, for a regular file, the stamp a digest cache compares.
+                if (!FileStatus.TryGetEntry(path, out var entryKind, out var stamp))
+                {
+                    entryKind = FileKind.Of(path);
+                    stamp = entryKind == EntryKind.RegularFile ? FileStamp.Get(path) : null;
+                }
+                switch (entryKind)
                 {
                     case EntryKind.Directory:
                         if (excluded.Contains(path)) break;
@@ -81,7 +93,7 @@ public sealed class OutputTree
                         else pending.Push(path);
                         break;
                     case EntryKind.RegularFile:
-                        files.Add(name);
+                        files.Add((name, stamp));
                         break;
                     case EntryKind.SymbolicLink:
                         ClassifyLink(path, name, realRoot, files, links, external, linkedDirectories, unsupported);
@@ -95,7 +107,7 @@ public sealed class OutputTree
             }
             if (!any && directory != fullRoot) empty.Add(SignedOutputLayout.RelativeName(fullRoot, directory));
         }
-        files.Sort(StringComparer.Ordinal);
+        files.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         links.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         external.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         empty.Sort(StringComparer.Ordinal);
@@ -104,7 +116,8 @@ public sealed class OutputTree
         unsupported.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return new OutputTree
         {
-            Files = files,
+            Files = files.Select(f => f.Name).ToArray(),
+            Stamps = files.Select(f => f.Stamp).ToArray(),
             Links = links,
             ExternalLinks = external,
             EmptyDirectories = empty,
@@ -114,7 +127,7 @@ public sealed class OutputTree
         };
     }
 
-    private static void ClassifyLink(string path, string name, string realRoot, List<string> files, List<OutputLink> links, List<OutputLink> external,
+    private static void ClassifyLink(string path, string name, string realRoot, List<(string Name, FileStamp? Stamp)> files, List<OutputLink> links, List<OutputLink> external,
         List<string> linkedDirectories, List<UnsupportedEntry> unsupported)
     {
         string target = new FileInfo(path).LinkTarget ?? "";
@@ -127,7 +140,7 @@ public sealed class OutputTree
                 return;
             case EntryKind.RegularFile:
                 var link = new OutputLink(name, target);
-                files.Add(name);
+                files.Add((name, FileStamp.Get(path)));
                 links.Add(link);
                 if (!IsInside(real!, realRoot)) external.Add(link);
                 return;

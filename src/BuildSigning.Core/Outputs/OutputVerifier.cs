@@ -238,19 +238,27 @@ public static class OutputVerifier
         List<FileProblem> problems)
     {
         string relative = $"{SignedOutputLayout.DirectoryName}/{name}";
-        var parts = new List<VerifiedStatement>();
-        foreach (string path in paths.Order(StringComparer.Ordinal))
+        // Parts are verified side by side (each is a whole signed document); the first failure in name order is reported.
+        string[] ordered = paths.Order(StringComparer.Ordinal).ToArray();
+        var results = new (VerifiedStatement? Statement, BuildSigningException? Error)[ordered.Length];
+        Parallel.For(0, ordered.Length, i =>
         {
             try
             {
-                parts.Add(BundleVerifier.VerifyStatement(path, trustedKeys));
+                results[i] = (BundleVerifier.VerifyStatement(ordered[i], trustedKeys), null);
             }
             catch (BuildSigningException e)
             {
-                problems.Add(new FileProblem(FileProblemKind.Attestation, relative, e.Diagnostic));
-                return null;
+                results[i] = (null, e);
             }
+        });
+        if (results.FirstOrDefault(r => r.Error is not null).Error is { } failure)
+        {
+            problems.Add(new FileProblem(FileProblemKind.Attestation, relative, failure.Diagnostic));
+            return null;
         }
+        var parts = results.Select(r => r.Statement!).ToList();
+        byte[]? firstPredicate = RawPredicate(parts[0]);
 
         var covered = new HashSet<string>(StringComparer.Ordinal);
         foreach (var part in parts)
@@ -270,7 +278,10 @@ public static class OutputVerifier
                     return null;
                 }
             }
-            if (part.Statement.PredicateType != parts[0].Statement.PredicateType || !JsonNode.DeepEquals(part.Statement.Predicate, parts[0].Statement.Predicate))
+            // The same predicate bytes parse to the same predicate: only parts that differ in their bytes are compared as JSON.
+            bool samePredicate = firstPredicate is not null && RawPredicate(part) is { } raw && raw.AsSpan().SequenceEqual(firstPredicate)
+                || JsonNode.DeepEquals(part.Statement.Predicate, parts[0].Statement.Predicate);
+            if (part.Statement.PredicateType != parts[0].Statement.PredicateType || !samePredicate)
             {
                 problems.Add(new FileProblem(FileProblemKind.Attestation, relative, new Diagnostic("AttestationPartsDisagree", [part.BundlePath, parts[0].BundlePath])));
                 return null;
@@ -284,6 +295,38 @@ public static class OutputVerifier
             return null;
         }
         return parts;
+    }
+
+    /// <summary>
+    /// The bytes of the predicate's value as signed (the payload's top-level "predicate"), or null when they cannot be told
+    /// apart. Only used to find two equal predicates cheaply: the statement itself was parsed and checked already.
+    /// </summary>
+    private static byte[]? RawPredicate(VerifiedStatement statement)
+    {
+        if (statement.Bundle.Dsse?.Payload is not { } payload) return null;
+        try
+        {
+            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 256 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            byte[]? found = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isPredicate = reader.ValueTextEquals("predicate"u8);
+                if (!reader.Read()) return null;
+                long start = reader.TokenStartIndex;
+                reader.Skip();
+                if (isPredicate)
+                {
+                    if (found is not null) return null;
+                    found = payload[(int)start..(int)reader.BytesConsumed];
+                }
+            }
+            return found;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A document written beside an attestation (sbom.spdx.json) must be exactly the signed predicate.</summary>

@@ -35,7 +35,7 @@ public sealed class FileOriginTests
     };
 
     /// <summary>A net8.0/linux-x64 restore: Lib (runtime, native and resource assets), Meta (build/*.props only) and a project reference.</summary>
-    private static string WriteAssets(TempDirectory root)
+    internal static string WriteAssets(TempDirectory root)
     {
         string packages = root.Combine("packages") + "/";
         foreach (var (id, version) in new[] { ("Lib", "1.0.0"), ("Meta", "2.0.0") })
