@@ -149,15 +149,19 @@ public static class OutputSigner
             signer.Write([(Path.Combine(attestationDirectory, SignedOutputLayout.FilesBundleName(part, parts)), statement)], []);
         }
 
-        // Each further attestation names the manifest as a subject besides its share of the files, which binds it to this
-        // signing: one left from an earlier build names another manifest digest.
-        int attestationParts = PartCount(subjects.Length, AttestationFilesPerPart);
+        // Each further attestation is one statement that names the manifest as a subject, which binds it to this signing (one
+        // left from an earlier build names another manifest digest). Up to 1023 files it names every file as well, so a
+        // standard verifier finds any single file in it; above that its one subject is the manifest, which binds every file
+        // through the file statements, and the document (an SBOM lists every file with its digests) is signed once, not
+        // repeated per 1023 files.
+        var attestationSubjects = subjects.Length <= MaxFilesNamedByAttestation ? [.. subjects, manifestSubject] : new[] { manifestSubject };
         foreach (var document in documents)
         {
-            var statements = Enumerable.Range(1, attestationParts).Select(part => (
-                Path.Combine(attestationDirectory, SignedOutputLayout.BundleName(document.Name, part, attestationParts)),
-                new InTotoStatement([.. Part(subjects, part, AttestationFilesPerPart), manifestSubject], document.PredicateType, (JsonObject)document.Predicate.DeepClone())))
-                .ToArray();
+            var statements = new[]
+            {
+                (Path.Combine(attestationDirectory, SignedOutputLayout.BundleName(document.Name, 1, 1)),
+                    new InTotoStatement(attestationSubjects, document.PredicateType, (JsonObject)document.Predicate.DeepClone())),
+            };
             var signed = signer.Write(statements, document.VolatilePaths);
             if (document.WriteDocument)
             {
@@ -192,8 +196,11 @@ public static class OutputSigner
         };
     }
 
-    /// <summary>Files per part of a further attestation: the manifest subject takes the last of a statement's 1024 places.</summary>
-    internal const int AttestationFilesPerPart = InTotoStatement.MaxSubjects - 1;
+    /// <summary>
+    /// The most files a further attestation names one by one: with the manifest subject, a statement's 1024 places. A larger
+    /// output's attestations name only the manifest.
+    /// </summary>
+    internal const int MaxFilesNamedByAttestation = InTotoStatement.MaxSubjects - 1;
 
     private static bool VerifiesOnItsOwn(string directory, SigningKey key, DigestCache cache)
     {

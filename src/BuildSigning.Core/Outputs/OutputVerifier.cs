@@ -186,7 +186,7 @@ public static class OutputVerifier
         IReadOnlyCollection<VerificationKey> trustedKeys, List<FileProblem> problems)
     {
         var named = signed.Scope.Attestations.ToHashSet(StringComparer.Ordinal);
-        var bundlesByName = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var bundlesByName = new Dictionary<string, string>(StringComparer.Ordinal);
         var documents = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in entries)
         {
@@ -201,9 +201,10 @@ public static class OutputVerifier
             {
                 continue;
             }
-            else if (SignedOutputLayout.TryParseBundleName(entry.Name, out string stem, out _) && named.Contains(stem))
+            // One bundle per attestation; "<name>.<n>.sigstore.json" parts (an older layout) are not among what a signing writes.
+            else if (SignedOutputLayout.TryParseBundleName(entry.Name, out string stem, out _) && named.Contains(stem) && entry.Name == SignedOutputLayout.BundleName(stem, 1, 1))
             {
-                (bundlesByName.TryGetValue(stem, out var list) ? list : bundlesByName[stem] = []).Add(entry.Path);
+                bundlesByName[stem] = entry.Path;
             }
             else if (entry.Name.EndsWith(".json", StringComparison.Ordinal) && named.Contains(entry.Name[..^".json".Length]))
             {
@@ -221,69 +222,54 @@ public static class OutputVerifier
         foreach (string name in signed.Scope.Attestations)
         {
             string relative = $"{SignedOutputLayout.DirectoryName}/{name}";
-            if (!bundlesByName.TryGetValue(name, out var paths))
+            if (!bundlesByName.TryGetValue(name, out var path))
             {
                 problems.Add(new FileProblem(FileProblemKind.Attestation, relative, Findings.AttestationMissing(name, attestationDirectory)));
                 continue;
             }
-            if (VerifyAttestation(name, paths, signed, trustedKeys, problems) is not { } parts) continue;
-            verified.AddRange(parts);
-            if (documents.TryGetValue(name, out string? documentPath)) CheckDocument(documentPath, parts[0], problems);
+            if (VerifyAttestation(name, path, signed, trustedKeys, problems) is not { } statement) continue;
+            verified.Add(statement);
+            if (documents.TryGetValue(name, out string? documentPath)) CheckDocument(documentPath, statement, problems);
         }
         return verified;
     }
 
-    /// <summary>The parts of one attestation, or null when a problem was reported.</summary>
-    private static List<VerifiedStatement>? VerifyAttestation(string name, List<string> paths, SignedFiles signed, IReadOnlyCollection<VerificationKey> trustedKeys,
+    /// <summary>
+    /// The attestation's statement, or null when a problem was reported. It must name this signing's manifest, and either
+    /// every signed file with its digest (up to 1023 files) or nothing else: the manifest binds every file through the file
+    /// statements.
+    /// </summary>
+    private static VerifiedStatement? VerifyAttestation(string name, string path, SignedFiles signed, IReadOnlyCollection<VerificationKey> trustedKeys,
         List<FileProblem> problems)
     {
         string relative = $"{SignedOutputLayout.DirectoryName}/{name}";
-        // Parts are verified side by side (each is a whole signed document); the first failure in name order is reported.
-        string[] ordered = paths.Order(StringComparer.Ordinal).ToArray();
-        var results = new (VerifiedStatement? Statement, BuildSigningException? Error)[ordered.Length];
-        Parallel.For(0, ordered.Length, i =>
+        VerifiedStatement verified;
+        try
         {
-            try
-            {
-                results[i] = (BundleVerifier.VerifyStatement(ordered[i], trustedKeys), null);
-            }
-            catch (BuildSigningException e)
-            {
-                results[i] = (null, e);
-            }
-        });
-        if (results.FirstOrDefault(r => r.Error is not null).Error is { } failure)
+            verified = BundleVerifier.VerifyStatement(path, trustedKeys);
+        }
+        catch (BuildSigningException e)
         {
-            problems.Add(new FileProblem(FileProblemKind.Attestation, relative, failure.Diagnostic));
+            problems.Add(new FileProblem(FileProblemKind.Attestation, relative, e.Diagnostic));
             return null;
         }
-        var parts = results.Select(r => r.Statement!).ToList();
-        byte[]? firstPredicate = RawPredicate(parts[0]);
+
+        var manifest = verified.Statement.Subjects.Where(s => s.Name == SignedOutputLayout.ManifestSubjectName).ToArray();
+        if (manifest.Length != 1 || manifest[0].Sha256Hex != signed.ManifestSha256)
+        {
+            string attested = manifest.Length == 1 ? manifest[0].Sha256Hex : "none";
+            problems.Add(new FileProblem(FileProblemKind.Attestation, relative, Findings.AttestationStale(verified.BundlePath, attested, signed.ManifestSha256)));
+            return null;
+        }
+        var files = verified.Statement.Subjects.Where(s => s.Name != SignedOutputLayout.ManifestSubjectName).ToArray();
+        if (files.Length == 0) return verified;
 
         var covered = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var part in parts)
+        foreach (var subject in files)
         {
-            var manifest = part.Statement.Subjects.Where(s => s.Name == SignedOutputLayout.ManifestSubjectName).ToArray();
-            if (manifest.Length != 1 || manifest[0].Sha256Hex != signed.ManifestSha256)
+            if (!signed.Digests.TryGetValue(subject.Name, out string? digest) || digest != subject.Sha256Hex || !covered.Add(subject.Name))
             {
-                string attested = manifest.Length == 1 ? manifest[0].Sha256Hex : "none";
-                problems.Add(new FileProblem(FileProblemKind.Attestation, relative, Findings.AttestationStale(part.BundlePath, attested, signed.ManifestSha256)));
-                return null;
-            }
-            foreach (var subject in part.Statement.Subjects.Where(s => s.Name != SignedOutputLayout.ManifestSubjectName))
-            {
-                if (!signed.Digests.TryGetValue(subject.Name, out string? digest) || digest != subject.Sha256Hex || !covered.Add(subject.Name))
-                {
-                    problems.Add(new FileProblem(FileProblemKind.Attestation, relative, Findings.AttestationSubjectsMismatch(part.BundlePath, subject.Name)));
-                    return null;
-                }
-            }
-            // The same predicate bytes parse to the same predicate: only parts that differ in their bytes are compared as JSON.
-            bool samePredicate = firstPredicate is not null && RawPredicate(part) is { } raw && raw.AsSpan().SequenceEqual(firstPredicate)
-                || JsonNode.DeepEquals(part.Statement.Predicate, parts[0].Statement.Predicate);
-            if (part.Statement.PredicateType != parts[0].Statement.PredicateType || !samePredicate)
-            {
-                problems.Add(new FileProblem(FileProblemKind.Attestation, relative, new Diagnostic("AttestationPartsDisagree", [part.BundlePath, parts[0].BundlePath])));
+                problems.Add(new FileProblem(FileProblemKind.Attestation, relative, Findings.AttestationSubjectsMismatch(verified.BundlePath, subject.Name)));
                 return null;
             }
         }
@@ -294,39 +280,7 @@ public static class OutputVerifier
                 Findings.AttestationIncomplete(name, signed.Digests.Count - covered.Count, signed.Digests.Count, example)));
             return null;
         }
-        return parts;
-    }
-
-    /// <summary>
-    /// The bytes of the predicate's value as signed (the payload's top-level "predicate"), or null when they cannot be told
-    /// apart. Only used to find two equal predicates cheaply: the statement itself was parsed and checked already.
-    /// </summary>
-    private static byte[]? RawPredicate(VerifiedStatement statement)
-    {
-        if (statement.Bundle.Dsse?.Payload is not { } payload) return null;
-        try
-        {
-            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 256 });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
-            byte[]? found = null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                bool isPredicate = reader.ValueTextEquals("predicate"u8);
-                if (!reader.Read()) return null;
-                long start = reader.TokenStartIndex;
-                reader.Skip();
-                if (isPredicate)
-                {
-                    if (found is not null) return null;
-                    found = payload[(int)start..(int)reader.BytesConsumed];
-                }
-            }
-            return found;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        return verified;
     }
 
     /// <summary>A document written beside an attestation (sbom.spdx.json) must be exactly the signed predicate.</summary>

@@ -142,10 +142,24 @@ public sealed class OutputCompletenessTests : SignedOutputTestBase
         foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
     }
 
-    // ---- attestations: every part, bound to one signing, nothing missing ----
+    // ---- attestations: one bundle each, bound to one signing, about every file ----
 
     [Fact]
-    public void With_more_than_1024_files_every_file_is_in_a_part_of_every_attestation()
+    public void Up_to_1023_files_an_attestation_names_every_file_and_the_manifest()
+    {
+        CreateManyFiles(1023);
+
+        SignAttested();
+        var report = Verify();
+
+        Assert.True(report.Succeeded, string.Join("\n", report.Problems.Take(5)));
+        var attestation = Assert.Single(report.Attestations, a => a.Statement.PredicateType == TestPredicateType);
+        Assert.Equal(1024, attestation.Statement.Subjects.Count);
+        Assert.Equal(SignedOutputLayout.ManifestSubjectName, attestation.Statement.Subjects[^1].Name);
+    }
+
+    [Fact]
+    public void With_more_than_1023_files_an_attestation_is_one_bundle_whose_subject_is_the_manifest()
     {
         CreateManyFiles(2500);
 
@@ -153,21 +167,24 @@ public sealed class OutputCompletenessTests : SignedOutputTestBase
         var report = Verify();
 
         Assert.True(report.Succeeded, string.Join("\n", report.Problems.Take(5)));
-        var parts = report.Attestations.Where(a => a.Statement.PredicateType == TestPredicateType).ToArray();
-        Assert.Equal(3, parts.Length);
-        Assert.All(parts, p => Assert.InRange(p.Statement.Subjects.Count, 2, 1024));
-        var files = parts.SelectMany(p => p.Statement.Subjects).Where(s => s.Name != SignedOutputLayout.ManifestSubjectName).Select(s => s.Name).ToArray();
-        Assert.Equal(2500, files.Distinct(StringComparer.Ordinal).Count());
-        Assert.All(parts, p => Assert.Contains(p.Statement.Subjects, s => s.Name == SignedOutputLayout.ManifestSubjectName));
+        var attestation = Assert.Single(report.Attestations, a => a.Statement.PredicateType == TestPredicateType);
+        var subject = Assert.Single(attestation.Statement.Subjects);
+        Assert.Equal(SignedOutputLayout.ManifestSubjectName, subject.Name);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(AttestationDirectory, "files.sha256")))), subject.Sha256Hex);
+        // One signed document, not one copy per 1023 files.
+        Assert.Equal(["sbom.test.json", "sbom.test.sigstore.json"], Directory.GetFiles(AttestationDirectory, "sbom.test*").Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.True(File.Exists(Path.Combine(AttestationDirectory, "sbom.test.json")));
     }
 
     [Fact]
-    public void A_missing_part_of_an_attestation_is_BS3021()
+    public void An_attestation_that_leaves_out_a_signed_file_is_BS3021()
     {
-        CreateManyFiles(2500);
+        CreateOutput();
         SignAttested();
-        File.Delete(Path.Combine(AttestationDirectory, "sbom.test.3.sigstore.json"));
+        string bundle = Path.Combine(AttestationDirectory, "sbom.test.sigstore.json");
+        var verified = BundleVerifier.VerifyStatement(bundle, [_key.PublicKey]);
+        var statement = verified.Statement with { Subjects = verified.Statement.Subjects.Skip(1).ToArray() };
+        File.WriteAllBytes(bundle, AttestationSigner.SignPayload(InTotoStatement.PayloadType, statement.ToJsonBytes(), _key).ToJsonBytes());
 
         var problem = Assert.Single(Verify().Problems);
 
@@ -175,7 +192,19 @@ public sealed class OutputCompletenessTests : SignedOutputTestBase
     }
 
     [Fact]
-    public void A_document_beside_a_multipart_attestation_is_compared_with_the_signed_one()
+    public void A_part_of_an_attestation_in_the_older_split_layout_is_an_unexpected_file_BS3016()
+    {
+        CreateManyFiles(1500);
+        SignAttested();
+        File.Copy(Path.Combine(AttestationDirectory, "sbom.test.sigstore.json"), Path.Combine(AttestationDirectory, "sbom.test.2.sigstore.json"));
+
+        var problem = Assert.Single(Verify().Problems);
+
+        Assert.Equal((".buildsigning/sbom.test.2.sigstore.json", "BS3016"), (problem.Name, problem.Diagnostic.Code));
+    }
+
+    [Fact]
+    public void A_document_beside_an_attestation_of_a_large_output_is_compared_with_the_signed_one()
     {
         CreateManyFiles(1500);
         SignAttested();
