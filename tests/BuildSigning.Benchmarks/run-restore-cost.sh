@@ -151,8 +151,8 @@ if [[ "$skip" != *,scale,* ]]; then
   export NUGET_PACKAGES="$work/scale-packages"
   out "## Publish of N files of 4 KiB, nothing changed; buildsign verify vs sha256sum"
   out ""
-  out "| files | publish plain | publish BuildSigning | ratio | BuildSigningSignPublishOutput | per file | buildsign verify | sha256sum -c (one process) | ratio |"
-  out "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  out "| files | publish plain | publish BuildSigning | ratio | BuildSigningSignPublishOutput | per file | buildsign verify | sha256sum -c (one process) | ratio | .buildsigning/ |"
+  out "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   for n in $sizes; do
     s="$work/scale-$n"
     for v in plain buildsigning; do
@@ -194,7 +194,7 @@ EOF
     dotnet publish "$s/buildsigning/Many.csproj" -c Release -o "$s/buildsigning/publish" --no-restore -clp:PerformanceSummary -v:n >"$log/scale-summary.$n.log" 2>&1 || true
     target_ms="$(grep -E '^ +[0-9]+ ms +BuildSigningSignPublishOutput +[0-9]+ calls' "$log/scale-summary.$n.log" | awk '{ print $1 }' | head -n1)"
     per_file="$(awk -v t="${target_ms:-0}" -v n="$n" 'BEGIN { printf "%.0f", t * 1000 / n }')"
-    out "| $n | $(med "scale.$n.plain") s | $(med "scale.$n.buildsigning") s | $(ratio "$(med "scale.$n.buildsigning")" "$(med "scale.$n.plain")")x | ${target_ms:-?} ms | $per_file us | $(med "verify.$n") s | $(med "sha256sum.$n") s | $(ratio "$(med "verify.$n")" "$(med "sha256sum.$n")")x |"
+    out "| $n | $(med "scale.$n.plain") s | $(med "scale.$n.buildsigning") s | $(ratio "$(med "scale.$n.buildsigning")" "$(med "scale.$n.plain")")x | ${target_ms:-?} ms | $per_file us | $(med "verify.$n") s | $(med "sha256sum.$n") s | $(ratio "$(med "verify.$n")" "$(med "sha256sum.$n")")x | $(du -sk "$s/buildsigning/publish/.buildsigning" | awk '{ printf "%.1f MB", $1 / 1024 }') |"
   done
   unset NUGET_PACKAGES
   out ""
