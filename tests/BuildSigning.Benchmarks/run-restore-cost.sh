@@ -53,7 +53,8 @@ for project in src/BuildSigning.Tasks/BuildSigning.Tasks.csproj src/BuildSigning
 done
 version="$(basename "$(ls "$feed"/BuildSigning.[0-9]*.nupkg)" .nupkg)"
 version="${version#BuildSigning.}"
-dotnet tool install BuildSigning.Cli --tool-path "$work/tools" --add-source "$feed" --version "$version" >"$log/tool.log" 2>&1 \
+# A package folder of its own: every build of a clone has the same version, and a shared folder keeps the first one extracted.
+NUGET_PACKAGES="$work/tool-packages" dotnet tool install BuildSigning.Cli --tool-path "$work/tools" --add-source "$feed" --version "$version" >"$log/tool.log" 2>&1 \
   || { tail -n 30 "$log/tool.log" >&2; exit 1; }
 
 out "# Everyday cost of BuildSigning $version"
