@@ -53,8 +53,18 @@ for project in src/BuildSigning.Tasks/BuildSigning.Tasks.csproj src/BuildSigning
 done
 version="$(basename "$(ls "$feed"/BuildSigning.[0-9]*.nupkg)" .nupkg)"
 version="${version#BuildSigning.}"
-# A package folder of its own: every build of a clone has the same version, and a shared folder keeps the first one extracted.
-NUGET_PACKAGES="$work/tool-packages" dotnet tool install BuildSigning.Cli --tool-path "$work/tools" --add-source "$feed" --version "$version" >"$log/tool.log" 2>&1 \
+# Only the feed just packed, and a package folder of its own: every build of a clone has the same version, so another
+# feed (the clone's own nuget.config adds artifacts/packages) or a shared package folder could serve an older build.
+cat >"$work/tool.nuget.config" <<EOF
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="buildsigning-bench" value="$feed" />
+  </packageSources>
+</configuration>
+EOF
+NUGET_PACKAGES="$work/tool-packages" dotnet tool install BuildSigning.Cli --tool-path "$work/tools" --configfile "$work/tool.nuget.config" --version "$version" >"$log/tool.log" 2>&1 \
   || { tail -n 30 "$log/tool.log" >&2; exit 1; }
 
 out "# Everyday cost of BuildSigning $version"
