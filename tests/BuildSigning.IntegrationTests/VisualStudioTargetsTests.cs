@@ -75,6 +75,16 @@ public sealed class VisualStudioTargetsTests(PackagedBuildSigning product)
         Assert.Equal(Path.Combine(tasks, "BuildSigning.Tasks.dll"), Assembly("-p:_BuildSigningSdkRuntimeIdentifier=win-x64"));
         Assert.Equal(Path.Combine(tasks, "BuildSigning.Tasks.dll"), Assembly("-p:_BuildSigningSdkRuntimeIdentifier=linux-x64", "-p:_BuildSigningMSBuildRuntimeType=Full", "-p:_BuildSigningMSBuildVersion=18.0.5"));
         Assert.Equal("/elsewhere/BuildSigning.Tasks.dll", Assembly("-p:BuildSigningTasksAssembly=/elsewhere/BuildSigning.Tasks.dll"));
+
+        // The precompiled code is really used: a restore (which runs VerifyDependencies) JIT-compiles none of our methods
+        // but the odd static constructor. Precompiled against the wrong references, the runtime rejected every method (34 here).
+        string jitLog = Path.Combine(project, "jit.txt");
+        var restore = product.Dotnet(project, new Dictionary<string, string?> { ["DOTNET_JitDisasmSummary"] = "1", ["DOTNET_JitStdOutFile"] = jitLog },
+            "restore", csproj, "-v:n");
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        Assert.Contains("BuildSigning: verified 0 packages of", restore.Output);
+        var jitted = File.ReadAllLines(jitLog).Where(l => l.Contains(": JIT compiled BuildSigning.", StringComparison.Ordinal)).ToList();
+        Assert.True(jitted.Count <= 3, string.Join("\n", jitted));
     }
 
     private string[] Get(string csproj, params string[] properties)
