@@ -5,6 +5,7 @@ using BuildSigning.Core.Attestations;
 using BuildSigning.Core.Diagnostics;
 using BuildSigning.Core.Hashing;
 using BuildSigning.Core.IO;
+using BuildSigning.Core.Json;
 using BuildSigning.Core.Keys;
 
 namespace BuildSigning.Core.Outputs;
@@ -286,20 +287,46 @@ public static class OutputVerifier
     /// <summary>A document written beside an attestation (sbom.spdx.json) must be exactly the signed predicate.</summary>
     private static void CheckDocument(string documentPath, VerifiedStatement signed, List<FileProblem> problems)
     {
-        JsonNode? document;
+        bool same;
         try
         {
-            document = JsonNode.Parse(File.ReadAllBytes(documentPath));
+            byte[] bytes = File.ReadAllBytes(documentPath);
+            // The document is written from the signed predicate, so its tokens are the signed ones in the same order: compared
+            // as they stream (an SBOM of 20,000 files is megabytes), and as parsed trees only when they differ.
+            same = RawPredicate(signed) is { } raw && JsonTokens.Equal(bytes, raw.Span)
+                || JsonNode.Parse(bytes) is { } document && JsonNode.DeepEquals(document, signed.Statement.Predicate);
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
-            document = null;
+            same = false;
         }
-        if (document is null || !JsonNode.DeepEquals(document, signed.Statement.Predicate))
+        if (!same)
         {
             string relative = $"{SignedOutputLayout.DirectoryName}/{Path.GetFileName(documentPath)}";
             problems.Add(new FileProblem(FileProblemKind.Attestation, relative, Findings.AttestationDocumentModified(documentPath, signed.BundlePath)));
         }
+    }
+
+    /// <summary>The predicate's value as signed (the payload's one top-level "predicate"), or null when it cannot be told apart.</summary>
+    private static ReadOnlyMemory<byte>? RawPredicate(VerifiedStatement statement)
+    {
+        if (statement.Bundle.Dsse?.Payload is not { } payload) return null;
+        var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 256 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+        ReadOnlyMemory<byte>? found = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool isPredicate = reader.ValueTextEquals("predicate"u8);
+            if (!reader.Read()) return null;
+            long start = reader.TokenStartIndex;
+            reader.Skip();
+            if (isPredicate)
+            {
+                if (found is not null) return null;
+                found = payload.AsMemory((int)start, (int)(reader.BytesConsumed - start));
+            }
+        }
+        return found;
     }
 
     /// <summary>files.sha256 is for sha256sum users: it must list exactly what the signed statements list.</summary>

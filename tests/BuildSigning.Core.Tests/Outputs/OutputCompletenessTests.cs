@@ -216,6 +216,22 @@ public sealed class OutputCompletenessTests : SignedOutputTestBase
     }
 
     [Fact]
+    public void A_document_beside_an_attestation_written_differently_with_the_same_content_still_verifies()
+    {
+        CreateOutput();
+        SignAttested();
+        string document = Path.Combine(AttestationDirectory, "sbom.test.json");
+        var parsed = JsonNode.Parse(File.ReadAllText(document))!.AsObject();
+        // Same JSON value, other bytes (properties in another order, no indentation): compared as JSON, not as tokens.
+        var reordered = new JsonObject(parsed.Reverse().Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
+        File.WriteAllText(document, reordered.ToJsonString());
+
+        var report = Verify();
+
+        Assert.True(report.Succeeded, string.Join("\n", report.Problems));
+    }
+
+    [Fact]
     public void Deleting_every_attestation_the_signed_manifest_names_is_BS3014()
     {
         CreateOutput();
