@@ -3,7 +3,7 @@ using BuildSigning.TestSupport;
 namespace BuildSigning.IntegrationTests;
 
 /// <summary>How signing behaves across the commands of a working day: repeated packs, clean, several runtimes, IDEs, tests.</summary>
-[Collection(PackagedCollection.Name)]
+[Collection(PackagedPublishCollection.Name)]
 public sealed class BuildLifecycleTests(PackagedBuildSigning product)
 {
     [Fact]

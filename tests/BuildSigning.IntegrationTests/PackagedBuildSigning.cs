@@ -167,7 +167,7 @@ public sealed class PackagedBuildSigning : IDisposable
 /// <summary>
 /// Integration classes run in two collections, in parallel (one per core), over the same packed product: restore, pack and
 /// signing tests here, publish-heavy SBOM and project-type tests, key configuration and signature completeness in
-/// <see cref="PackagedPublishCollection"/>. Keep their test time about equal (the slower one is the wall time): a run with
+/// <see cref="PackagedPublishCollection"/>, with the build lifecycle. Keep their test time about equal (the slower one is the wall time): a run with
 /// `--logger trx` gives each test's duration.
 /// </summary>
 [CollectionDefinition(Name)]
