@@ -55,7 +55,8 @@ version="$(basename "$(ls "$feed"/BuildSigning.[0-9]*.nupkg)" .nupkg)"
 version="${version#BuildSigning.}"
 # Only the feed just packed, and a package folder of its own: every build of a clone has the same version, so another
 # feed (the clone's own nuget.config adds artifacts/packages) or a shared package folder could serve an older build.
-cat >"$work/tool.nuget.config" <<EOF
+# The app section uses the same configuration (its feed also receives the app's packages).
+cat >"$work/feed-only.nuget.config" <<EOF
 <?xml version="1.0" encoding="utf-8"?>
 <configuration>
   <packageSources>
@@ -64,7 +65,7 @@ cat >"$work/tool.nuget.config" <<EOF
   </packageSources>
 </configuration>
 EOF
-NUGET_PACKAGES="$work/tool-packages" dotnet tool install BuildSigning.Cli --tool-path "$work/tools" --configfile "$work/tool.nuget.config" --version "$version" >"$log/tool.log" 2>&1 \
+NUGET_PACKAGES="$work/tool-packages" dotnet tool install BuildSigning.Cli --tool-path "$work/tools" --configfile "$work/feed-only.nuget.config" --version "$version" >"$log/tool.log" 2>&1 \
   || { tail -n 30 "$log/tool.log" >&2; exit 1; }
 
 out "# Everyday cost of BuildSigning $version"
@@ -106,15 +107,7 @@ EOF
   # Fill a local folder feed with exactly the packages this app restores (and the product's).
   NUGET_PACKAGES="$app/warm-packages" dotnet restore "$app/warm/App.csproj" >"$log/app-warm.log" 2>&1 || { tail -n 30 "$log/app-warm.log" >&2; exit 1; }
   find "$app/warm-packages" -name '*.nupkg' -exec cp {} "$feed/" \;
-  cat >"$app/nuget.config" <<EOF
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <clear />
-    <add key="local" value="$feed" />
-  </packageSources>
-</configuration>
-EOF
+  cp "$work/feed-only.nuget.config" "$app/nuget.config"
   write_app "$app/plain" ""
   write_app "$app/buildsigning" "  <Sdk Name=\"BuildSigning\" Version=\"$version\" />"
   packages="$(find "$app/warm-packages" -name '*.nupkg' | wc -l)"

@@ -19,15 +19,7 @@ public sealed class VisualStudioTargetsTests(PackagedBuildSigning product)
     [Fact]
     public void TaskFactoryAndRuntime_FollowTheMSBuildRuntime_AndOldFullMSBuildStopsWithBS4038_BeforeAnyTaskLoads()
     {
-        string project = product.CreateProject("vs-targets", """
-            <Project Sdk="Microsoft.NET.Sdk">
-              <Sdk Name="BuildSigning" Version="$(BuildSigningVersion)" />
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-              </PropertyGroup>
-            </Project>
-            """, ("Class1.cs", "namespace Vs { public static class Class1 { public static int One() => 1; } }\n"));
-        string csproj = Path.Combine(project, "vs-targets.csproj");
+        var (project, csproj) = CreateLibrary("vs-targets");
 
         Assert.Equal(["", "", ""], Get(csproj));
         Assert.Equal(["TaskHostFactory", "NET", ""], Get(csproj, "-p:_BuildSigningMSBuildRuntimeType=Full", "-p:_BuildSigningMSBuildVersion=18.0.5"));
@@ -54,15 +46,7 @@ public sealed class VisualStudioTargetsTests(PackagedBuildSigning product)
     [Fact]
     public void TheReadyToRunTaskAssembly_IsUsedOnlyByDotnetMSBuildOnLinuxX64_AndAnOverrideWins()
     {
-        string project = product.CreateProject("r2r-targets", """
-            <Project Sdk="Microsoft.NET.Sdk">
-              <Sdk Name="BuildSigning" Version="$(BuildSigningVersion)" />
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-              </PropertyGroup>
-            </Project>
-            """, ("Class1.cs", "namespace R2r { public static class Class1 { public static int One() => 1; } }\n"));
-        string csproj = Path.Combine(project, "r2r-targets.csproj");
+        var (project, csproj) = CreateLibrary("r2r-targets");
         string tasks = Path.Combine(product.PackagesFolder, "buildsigning", product.Version, "tasks", "net10.0");
 
         string Assembly(params string[] properties)
@@ -85,6 +69,20 @@ public sealed class VisualStudioTargetsTests(PackagedBuildSigning product)
         Assert.Contains("BuildSigning: verified 0 packages of", restore.Output);
         var jitted = File.ReadAllLines(jitLog).Where(l => l.Contains(": JIT compiled BuildSigning.", StringComparison.Ordinal)).ToList();
         Assert.True(jitted.Count <= 3, string.Join("\n", jitted));
+    }
+
+    /// <summary>A class library with the SDK line: its folder and project file.</summary>
+    private (string Project, string Csproj) CreateLibrary(string name)
+    {
+        string project = product.CreateProject(name, """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <Sdk Name="BuildSigning" Version="$(BuildSigningVersion)" />
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+              </PropertyGroup>
+            </Project>
+            """, ("Class1.cs", "namespace Library { public static class Class1 { public static int One() => 1; } }\n"));
+        return (project, Path.Combine(project, name + ".csproj"));
     }
 
     private string[] Get(string csproj, params string[] properties)
